@@ -1,0 +1,327 @@
+"""Seat holds: the pure rules every hold store implements.
+
+A hold takes all requested seats of one show or none, lasts until ``expires_at`` and belongs to one
+owner.  Whether a hold is live is decided only by comparing ``expires_at`` with the ``now`` the
+caller passes in; a store's own clock or TTL may clean up, never decide.  Every hold of a show
+gets a
+fencing token greater than every earlier one; a sale presents it so that a stale holder is refused.
+
+:class:`ShowHolds` is the whole state of one show's holds as a plain object.  The in-memory adapter
+wraps it in a lock; other stores (SQL rows, a Redis Lua script) implement the same transitions and
+are held to them by the contract suite in :mod:`bookmyshow.testing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import ClassVar
+
+from attrs import define, evolve, field, frozen
+
+from bookmyshow.domain.errors import DomainError, InvalidInput
+
+__all__ = [
+    "Hold",
+    "HoldExpired",
+    "HoldExtensionLimit",
+    "HoldLimitExceeded",
+    "HoldNotFound",
+    "HoldPolicy",
+    "HoldRequest",
+    "NotHoldOwner",
+    "SeatsUnavailable",
+    "ShowHolds",
+    "require_aware",
+    "seat_set",
+    "seats_of",
+]
+
+
+def require_aware(value: datetime, name: str = "now") -> datetime:
+    """Refuse naive datetimes: every instant in bookmyshow carries a time zone."""
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(field=name, reason="a timezone-aware datetime is required")
+    return value
+
+
+def seat_set(values: Iterable[str]) -> frozenset[str]:
+    """Seat labels as a frozenset (the converter every seat-set field uses)."""
+    return frozenset(values)
+
+
+@define(auto_exc=True, kw_only=True)
+class SeatsUnavailable(DomainError):
+    """Some requested seats are held or sold by someone else; ``seats`` names exactly those."""
+
+    code: ClassVar[str] = "seats_unavailable"
+    show_id: str
+    seats: frozenset[str]
+    reason: str = "held"
+
+
+@define(auto_exc=True, kw_only=True)
+class HoldNotFound(DomainError):
+    """No live hold with this id exists for the show (never made, released, or cleaned up)."""
+
+    code: ClassVar[str] = "hold_not_found"
+    show_id: str
+    hold_id: str
+
+
+@define(auto_exc=True, kw_only=True)
+class HoldExpired(HoldNotFound):
+    """The hold exists but its expiry has passed; its seats may already be someone else's."""
+
+    code: ClassVar[str] = "hold_expired"
+
+
+@define(auto_exc=True, kw_only=True)
+class NotHoldOwner(DomainError):
+    """Only the owner of a hold may extend, release or buy it."""
+
+    code: ClassVar[str] = "not_hold_owner"
+    hold_id: str
+
+
+@define(auto_exc=True, kw_only=True)
+class HoldLimitExceeded(DomainError):
+    """Too many seats: per hold (``scope="hold"``) or per user across a show (``scope="user"``)."""
+
+    code: ClassVar[str] = "hold_limit_exceeded"
+    scope: str
+    limit: int
+    requested: int
+
+
+@define(auto_exc=True, kw_only=True)
+class HoldExtensionLimit(DomainError):
+    """The hold already lasts as long as the policy allows; it cannot be extended further."""
+
+    code: ClassVar[str] = "hold_extension_limit"
+    hold_id: str
+    max_expires_at: datetime
+
+
+@frozen(kw_only=True)
+class HoldPolicy:
+    """The limits a hold store enforces atomically with each hold."""
+
+    ttl: timedelta = timedelta(minutes=10)
+    max_seats_per_hold: int = 10
+    max_seats_per_user: int = 10
+    max_duration: timedelta = timedelta(minutes=20)
+    """The longest a hold may last, from creation, however often it is extended."""
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("ttl", "max_duration"):
+            if getattr(self, name) <= timedelta(0):
+                raise InvalidInput(field=name, reason="must be positive")
+        for name in ("max_seats_per_hold", "max_seats_per_user"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise InvalidInput(field=name, reason="must be a positive integer")
+        if self.max_duration < self.ttl:
+            raise InvalidInput(field="max_duration", reason="must be at least the ttl")
+        if self.max_seats_per_user < self.max_seats_per_hold:
+            raise InvalidInput(
+                field="max_seats_per_user", reason="must be at least max_seats_per_hold"
+            )
+
+
+@frozen(kw_only=True)
+class HoldRequest:
+    """Ask for ``seats`` of ``show_id`` for ``owner_id``; ``hold_id`` comes from the id port."""
+
+    hold_id: str
+    show_id: str
+    owner_id: str
+    seats: frozenset[str] = field(converter=seat_set)
+    policy: HoldPolicy = field(factory=HoldPolicy)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("hold_id", "show_id", "owner_id"):
+            if not getattr(self, name):
+                raise InvalidInput(field=name, reason="must not be empty")
+        if not self.seats:
+            raise InvalidInput(field="seats", reason="a hold needs at least one seat")
+        if not all(isinstance(s, str) and s for s in self.seats):
+            raise InvalidInput(field="seats", reason="seat labels are non-empty strings")
+        if len(self.seats) > self.policy.max_seats_per_hold:
+            raise HoldLimitExceeded(
+                scope="hold", limit=self.policy.max_seats_per_hold, requested=len(self.seats)
+            )
+
+
+@frozen(kw_only=True)
+class Hold:
+    """A granted hold.  ``token`` is its fencing token, unique and increasing per show."""
+
+    hold_id: str
+    show_id: str
+    owner_id: str
+    seats: frozenset[str] = field(converter=seat_set)
+    token: int
+    created_at: datetime
+    expires_at: datetime
+    max_expires_at: datetime
+    claimed: bool = False
+    """A sale is under way: the hold was protected from expiry for the sale's lease."""
+
+    def is_live(self, now: datetime) -> bool:
+        """Live until (not including) ``expires_at``."""
+        return now < self.expires_at
+
+
+@define(kw_only=True)
+class ShowHolds:
+    """Every hold of one show, and the show's fencing counter.  Not thread-safe: lock around it."""
+
+    show_id: str
+    last_token: int = 0
+    holds: dict[str, Hold] = field(factory=dict)
+    seat_holder: dict[str, str] = field(factory=dict)
+
+    def _live(self, hold_id: str, now: datetime) -> Hold | None:
+        hold = self.holds.get(hold_id)
+        return hold if hold is not None and hold.is_live(now) else None
+
+    def _drop(self, hold: Hold) -> None:
+        del self.holds[hold.hold_id]
+        for seat in hold.seats:
+            if self.seat_holder.get(seat) == hold.hold_id:
+                del self.seat_holder[seat]
+
+    def hold(self, request: HoldRequest, now: datetime) -> Hold:
+        """Grant ``request`` whole, or raise without changing anything.
+
+        Raises :class:`SeatsUnavailable` naming the seats live-held by other holds,
+        :class:`HoldLimitExceeded` when the owner would hold more than the per-user cap, and
+        :class:`InvalidInput` if the hold id is already used for this show.
+        """
+        require_aware(now)
+        if request.show_id != self.show_id:
+            raise InvalidInput(field="show_id", reason="request is for another show")
+        if request.hold_id in self.holds:
+            raise InvalidInput(field="hold_id", reason="hold id already used for this show")
+        taken = frozenset(
+            seat
+            for seat in request.seats
+            if (holder := self.seat_holder.get(seat)) is not None and self._live(holder, now)
+        )
+        if taken:
+            raise SeatsUnavailable(show_id=self.show_id, seats=taken)
+        owned = sum(
+            len(h.seats)
+            for h in self.holds.values()
+            if h.owner_id == request.owner_id and h.is_live(now)
+        )
+        if owned + len(request.seats) > request.policy.max_seats_per_user:
+            raise HoldLimitExceeded(
+                scope="user",
+                limit=request.policy.max_seats_per_user,
+                requested=owned + len(request.seats),
+            )
+        # Expired holds on the requested seats are taken over: drop them whole.
+        for seat in request.seats:
+            holder = self.seat_holder.get(seat)
+            if holder is not None and holder in self.holds:
+                self._drop(self.holds[holder])
+        self.last_token += 1
+        hold = Hold(
+            hold_id=request.hold_id,
+            show_id=self.show_id,
+            owner_id=request.owner_id,
+            seats=request.seats,
+            token=self.last_token,
+            created_at=now,
+            expires_at=now + request.policy.ttl,
+            max_expires_at=now + request.policy.max_duration,
+        )
+        self.holds[hold.hold_id] = hold
+        for seat in hold.seats:
+            self.seat_holder[seat] = hold.hold_id
+        return hold
+
+    def _owned_live(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
+        require_aware(now)
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
+        if hold.owner_id != owner_id:
+            raise NotHoldOwner(hold_id=hold_id)
+        if not hold.is_live(now):
+            raise HoldExpired(show_id=self.show_id, hold_id=hold_id)
+        return hold
+
+    def get(self, hold_id: str, now: datetime) -> Hold:
+        """The live hold ``hold_id``; raises :class:`HoldNotFound` or :class:`HoldExpired`."""
+        require_aware(now)
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
+        if not hold.is_live(now):
+            raise HoldExpired(show_id=self.show_id, hold_id=hold_id)
+        return hold
+
+    def extend(self, hold_id: str, owner_id: str, by: timedelta, now: datetime) -> Hold:
+        """Push the expiry out by ``by``, capped at the hold's ``max_expires_at``.
+
+        Raises :class:`HoldExtensionLimit` when the hold is already at its cap.
+        """
+        if by <= timedelta(0):
+            raise InvalidInput(field="by", reason="an extension must be positive")
+        hold = self._owned_live(hold_id, owner_id, now)
+        new_expiry = min(hold.expires_at + by, hold.max_expires_at)
+        if new_expiry <= hold.expires_at:
+            raise HoldExtensionLimit(hold_id=hold_id, max_expires_at=hold.max_expires_at)
+        extended = evolve(hold, expires_at=new_expiry)
+        self.holds[hold_id] = extended
+        return extended
+
+    def claim(self, hold_id: str, owner_id: str, lease: timedelta, now: datetime) -> Hold:
+        """Protect a live hold from expiry for ``lease`` while its sale completes.
+
+        The lease may outlast ``max_expires_at``: a sale already under way must not lose its seats.
+        """
+        if lease <= timedelta(0):
+            raise InvalidInput(field="lease", reason="a lease must be positive")
+        hold = self._owned_live(hold_id, owner_id, now)
+        claimed = evolve(hold, expires_at=max(hold.expires_at, now + lease), claimed=True)
+        self.holds[hold_id] = claimed
+        return claimed
+
+    def release(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
+        """Remove the owner's hold (live or expired) and free its seats; returns it."""
+        require_aware(now)
+        hold = self.holds.get(hold_id)
+        if hold is None:
+            raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
+        if hold.owner_id != owner_id:
+            raise NotHoldOwner(hold_id=hold_id)
+        self._drop(hold)
+        return hold
+
+    def active(self, now: datetime) -> list[Hold]:
+        """Live holds, oldest token first."""
+        require_aware(now)
+        return sorted((h for h in self.holds.values() if h.is_live(now)), key=lambda h: h.token)
+
+    def purge(self, now: datetime) -> list[Hold]:
+        """Drop every expired hold and return them, oldest token first."""
+        require_aware(now)
+        expired = sorted(
+            (h for h in self.holds.values() if not h.is_live(now)), key=lambda h: h.token
+        )
+        for hold in expired:
+            self._drop(hold)
+        return expired
+
+    def held_seats(self, now: datetime) -> dict[str, Hold]:
+        """Each live-held seat and its hold."""
+        return {seat: h for h in self.active(now) for seat in h.seats}
+
+
+def seats_of(holds: Iterable[Hold]) -> frozenset[str]:
+    """Every seat of ``holds``."""
+    return frozenset(s for h in holds for s in h.seats)

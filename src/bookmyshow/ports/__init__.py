@@ -1,0 +1,1 @@
+"""bookmyshow.ports."""
