@@ -3,8 +3,8 @@
 A hold takes all requested seats of one show or none, lasts until ``expires_at`` and belongs to one
 owner.  Whether a hold is live is decided only by comparing ``expires_at`` with the ``now`` the
 caller passes in; a store's own clock or TTL may clean up, never decide.  Every hold of a show
-gets a
-fencing token greater than every earlier one; a sale presents it so that a stale holder is refused.
+gets a fencing token greater than every earlier one; a sale presents it so that a stale holder is
+refused.
 
 :class:`ShowHolds` is the whole state of one show's holds as a plain object.  The in-memory adapter
 wraps it in a lock; other stores (SQL rows, a Redis Lua script) implement the same transitions and

@@ -1,0 +1,1 @@
+"""Hypothesis strategies for bookmyshow values, for adapter authors and the contract suite."""
