@@ -24,8 +24,8 @@ _DIFFERENCES_FILE = Path(__file__).with_name("emulator_differences.txt")
 def _allowed_skips() -> frozenset[str]:
     """Node ids listed in emulator_differences.txt, each with the difference it names."""
     allowed = set()
-    for line in _DIFFERENCES_FILE.read_text().splitlines():
-        line = line.strip()
+    for raw in _DIFFERENCES_FILE.read_text().splitlines():
+        line = raw.strip()
         if line and not line.startswith("#"):
             allowed.add(line.split()[0])
     return frozenset(allowed)
