@@ -113,10 +113,23 @@ def _build_row(index: int, spec: RowSpec) -> SeatRow:
     )
 
 
-def _build_rows(specs: Sequence[RowSpec]) -> tuple[SeatRow, ...]:
+def _spec_of(row: SeatRow) -> RowSpec:
+    width = max(s.column for s in row.seats) + 1
+    cells = [_GAP] * width
+    for s in row.seats:
+        cells[s.column] = "x" if s.blocked else "w" if s.wheelchair else "s"
+    return RowSpec(row.label, row.category, "".join(cells))
+
+
+def _build_rows(specs: Sequence[RowSpec | SeatRow]) -> tuple[SeatRow, ...]:
     if not specs or len(specs) > _MAX_ROWS:
         raise InvalidInput(field="rows", reason=f"a layout needs 1..{_MAX_ROWS} rows")
-    rows = tuple(_build_row(i, spec) for i, spec in enumerate(specs))
+    # Built rows (from ``attrs.evolve`` or a structuring converter) are rebuilt from their spec so
+    # that indices and validation always come from one place.
+    rows = tuple(
+        _build_row(i, _spec_of(spec) if isinstance(spec, SeatRow) else spec)
+        for i, spec in enumerate(specs)
+    )
     labels = [r.label for r in rows]
     dupes = sorted({x for x in labels if labels.count(x) > 1})
     if dupes:
@@ -142,22 +155,27 @@ class SeatLayout:
     def from_rows(cls, rows: Iterable[RowSpec | tuple[str, str, str]]) -> SeatLayout:
         """Build a layout from row specs or ``(label, category, cells)`` triples.
 
-        Raises :class:`InvalidInput` for empty rows, unknown cells, or duplicate labels.
+        Raises :class:`InvalidInput` for empty rows, unknown cells, duplicate labels, or a row that
+        is not a ``(label, category, cells)`` triple.
         """
-        specs = [r if isinstance(r, RowSpec) else RowSpec(*r) for r in rows]
+        specs: list[RowSpec] = []
+        for i, r in enumerate(rows):
+            if isinstance(r, RowSpec):
+                specs.append(r)
+            elif len(r) != 3:
+                # Rows often come from JSON lists; a wrong arity is bad data, not a TypeError.
+                raise InvalidInput(field=f"rows[{i}]", reason="a row is (label, category, cells)")
+            else:
+                specs.append(RowSpec(*r))
         return cls(specs)
 
     @property
     def specs(self) -> tuple[RowSpec, ...]:
-        """The layout back as data (round-trips through :meth:`from_rows`)."""
-        out = []
-        for row in self.rows:
-            width = max(s.column for s in row.seats) + 1
-            cells = [_GAP] * width
-            for s in row.seats:
-                cells[s.column] = "x" if s.blocked else "w" if s.wheelchair else "s"
-            out.append(RowSpec(row.label, row.category, "".join(cells)))
-        return tuple(out)
+        """The layout back as data (round-trips through :meth:`from_rows`).
+
+        Trailing gaps of a row are not kept: they bound nothing and move no seat.
+        """
+        return tuple(_spec_of(row) for row in self.rows)
 
     def __iter__(self) -> Iterator[Seat]:
         return (s for r in self.rows for s in r.seats)
