@@ -1,0 +1,63 @@
+"""An in-process sliding-window-log rate limiter."""
+
+from __future__ import annotations
+
+from collections import deque
+from datetime import datetime, timedelta
+from typing import Final
+
+from bookmyshow.ports.clock import Clock
+from bookmyshow.ports.rate_limit import RateDecision, check_rate_arguments
+
+__all__ = ["InMemoryRateLimiter"]
+
+_SWEEP_EVERY: Final = 1024
+
+
+class InMemoryRateLimiter:
+    """A :class:`~bookmyshow.ports.rate_limit.RateLimiter` keeping each key's allowed-hit times.
+
+    A hit made at ``t`` counts until ``t + window``.  Memory is ``O(limit)`` per active key; every
+    1024 hits, keys with no hit inside their last window are forgotten.  Each call runs without
+    awaiting, so it is atomic on the event loop; not thread-safe.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._hits: dict[str, tuple[deque[datetime], timedelta]] = {}
+        self._calls = 0
+
+    async def hit(self, key: str, *, limit: int, window: timedelta) -> RateDecision:
+        """Allow and record the hit if the last ``window`` holds fewer than ``limit`` hits.
+
+        Raises :class:`~bookmyshow.domain.errors.InvalidInput` for bad arguments.
+        """
+        check_rate_arguments(key, limit, window)
+        now = self._clock.now()
+        self._calls += 1
+        if self._calls % _SWEEP_EVERY == 0:
+            self._sweep(now)
+        times, _ = self._hits.get(key, (deque(), window))
+        while times and times[0] + window <= now:
+            times.popleft()
+        if len(times) < limit:
+            times.append(now)
+            self._hits[key] = (times, window)
+            return RateDecision(
+                allowed=True, limit=limit, remaining=limit - len(times), retry_after=timedelta(0)
+            )
+        # The hit that must age out before the count drops below the limit (the limit may have
+        # been lowered since the older hits were recorded).
+        blocking = times[len(times) - limit]
+        return RateDecision(
+            allowed=False, limit=limit, remaining=0, retry_after=blocking + window - now
+        )
+
+    def _sweep(self, now: datetime) -> None:
+        stale = [k for k, (times, w) in self._hits.items() if not times or times[-1] + w <= now]
+        for key in stale:
+            del self._hits[key]
+
+    def __len__(self) -> int:
+        """Keys currently tracked."""
+        return len(self._hits)

@@ -1,0 +1,18 @@
+"""The in-memory coupon redemptions against the coupon redemption contract."""
+
+from __future__ import annotations
+
+import pytest
+
+from bookmyshow.adapters.memory.coupons import InMemoryCouponRedemptions
+from bookmyshow.ports.coupons import CouponRedemptions
+from bookmyshow.testing.contracts.coupons import CouponRedemptionsContract
+
+
+class TestInMemoryCouponRedemptions(CouponRedemptionsContract):
+    """InMemoryCouponRedemptions keeps the coupon redemption contract."""
+
+    @pytest.fixture
+    def redemptions(self) -> CouponRedemptions:
+        """Fresh in-memory redemptions."""
+        return InMemoryCouponRedemptions()
