@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from attrs import define, field
@@ -16,6 +17,10 @@ __all__ = [
     "PortError",
     "RateLimited",
 ]
+
+
+def _key_tuple(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
 
 
 @define(auto_exc=True, kw_only=True)
@@ -40,7 +45,7 @@ class Conflict(PortError):
 
     code: ClassVar[str] = "conflict"
     what: str
-    keys: tuple[str, ...] = field(factory=tuple, converter=tuple)
+    keys: tuple[str, ...] = field(factory=tuple, converter=_key_tuple)
 
 
 @define(auto_exc=True, kw_only=True)

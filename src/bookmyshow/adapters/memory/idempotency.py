@@ -106,7 +106,7 @@ class InMemoryIdempotencyStore:
             if entry.response != response:
                 # ports.errors.Conflict's converter=tuple defeats mypy's inference; the value
                 # is a plain tuple of str.
-                raise Conflict(what="idempotency_response", keys=(key,))  # type: ignore[arg-type]
+                raise Conflict(what="idempotency_response", keys=(key,))
             return
         self._entries[key] = _Entry(
             fingerprint=entry.fingerprint, response=response, until=now + self._retention
