@@ -368,3 +368,10 @@ def test_requests_are_all_or_nothing(requests: list[HoldRequest], step: int) -> 
         assert not req.seats & live_before.keys()
         assert hold.seats == req.seats
         assert {s for s, h in holds.held_seats(now).items() if h == hold} == req.seats
+
+
+def test_a_bare_string_is_not_a_seat_set() -> None:
+    """HoldRequest(seats="A1") is refused instead of becoming the seats "A" and "1"."""
+    with pytest.raises(InvalidInput) as caught:
+        HoldRequest(hold_id="h", show_id="s", owner_id="u", seats="A1")
+    assert caught.value.field == "seats"

@@ -46,7 +46,13 @@ def require_aware(value: datetime, name: str = "now") -> datetime:
 
 
 def seat_set(values: Iterable[str]) -> frozenset[str]:
-    """Seat labels as a frozenset (the converter every seat-set field uses)."""
+    """Seat labels as a frozenset (the converter every seat-set field uses).
+
+    A bare string is refused with :class:`InvalidInput`: ``"A1"`` would otherwise become the
+    two "seats" ``"A"`` and ``"1"``.
+    """
+    if isinstance(values, str | bytes):
+        raise InvalidInput(field="seats", reason="give a collection of seat labels, not a string")
     return frozenset(values)
 
 
