@@ -46,6 +46,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from bookmyshow.adapters.memory.clock import ManualClock
 from bookmyshow.domain.errors import BookMyShowError, InvalidInput
 from bookmyshow.domain.holds import (
     Hold,
@@ -101,25 +102,6 @@ class InventoryPair:
 
 InventoryFactory = Callable[[], AbstractAsyncContextManager[InventoryPair]]
 """Opens a fresh :class:`InventoryPair`; called inside the event loop that will use it."""
-
-
-@define
-class ManualClock:
-    """A clock the test moves by hand; starts at a fixed timezone-aware instant."""
-
-    current: datetime = EPOCH
-
-    def now(self) -> datetime:
-        """The current instant."""
-        return self.current
-
-    def advance(self, delta: timedelta) -> datetime:
-        """Move forward by ``delta`` and return the new instant; raises ``InvalidInput`` if
-        ``delta`` is negative (time never runs backwards)."""
-        if delta < timedelta(0):
-            raise InvalidInput(field="delta", reason="a clock never goes back")
-        self.current += delta
-        return self.current
 
 
 def contract_scale() -> float:
@@ -298,7 +280,7 @@ def _machine(factory: InventoryFactory) -> type[RuleBasedStateMachine]:
             # A private loop per machine: adapters are created inside it and stay bound to it.
             self.runner = asyncio.Runner()
             self.exits = AsyncExitStack()
-            self.clock = ManualClock()
+            self.clock = ManualClock(EPOCH)
             self.show_id = _show_id()
             self.model = _Model(policy=CONTRACT_POLICY)
             self.counter = 0
