@@ -20,6 +20,7 @@ from bookmyshow.domain.seating import (
     SeatSelection,
     SeatsNotTogether,
     best_available,
+    check_hold_seats,
     check_no_orphans,
     isolated_seats,
     orphans_created,
@@ -572,3 +573,39 @@ def test_best_available_takes_everything_one_seat_at_a_time(built: SeatLayout) -
         taken |= {label}
     with pytest.raises(NotEnoughSeats):
         best_available(built, taken, 1)
+
+
+_HOLD_LAYOUT = SeatLayout.from_rows([("A", "regular", "ssss_ss"), ("B", "regular", "sxss")])
+
+
+def test_hold_seats_must_exist_and_be_sellable() -> None:
+    """A hold naming an unknown or blocked seat is refused with InvalidInput on field seats."""
+    for seats in ({"A9"}, {"B2"}):
+        with pytest.raises(InvalidInput) as caught:
+            check_hold_seats(_HOLD_LAYOUT, seats, frozenset(), forbid_orphans=False)
+        assert caught.value.field == "seats"
+
+
+def test_hold_orphan_rule_applies_only_when_the_policy_asks() -> None:
+    """Holding A2-A3 strands A1 and A4: refused with forbid_orphans, allowed without."""
+    chosen = {"A2", "A3"}
+    assert check_hold_seats(_HOLD_LAYOUT, chosen, set(), forbid_orphans=False) == chosen
+    with pytest.raises(OrphanSeatLeft) as caught:
+        check_hold_seats(_HOLD_LAYOUT, chosen, set(), forbid_orphans=True)
+    assert caught.value.seats == {"A1", "A4"}
+
+
+@given(layouts_with_taken())
+def test_hold_check_agrees_with_orphans_created(case: tuple[SeatLayout, frozenset[str]]) -> None:
+    """check_hold_seats refuses exactly when orphans_created reports a stranded seat."""
+    layout, taken = case
+    free = [s.label for s in layout.sellable() if s.label not in taken]
+    if not free:
+        return
+    chosen = frozenset(free[:2])
+    stranded = orphans_created(layout, taken, chosen)
+    if stranded:
+        with pytest.raises(OrphanSeatLeft):
+            check_hold_seats(layout, chosen, taken, forbid_orphans=True)
+    else:
+        assert check_hold_seats(layout, chosen, taken, forbid_orphans=True) == chosen

@@ -118,6 +118,10 @@ class HoldPolicy:
     max_seats_per_user: int = 10
     max_duration: timedelta = timedelta(minutes=20)
     """The longest a hold may last, from creation, however often it is extended."""
+    forbid_orphans: bool = False
+    """Refuse a hold that would strand a single free seat (checked by
+    :func:`bookmyshow.domain.seating.check_hold_seats` before the store is asked; the store itself
+    knows no layout)."""
 
     def __attrs_post_init__(self) -> None:
         for name in ("ttl", "max_duration"):
@@ -127,6 +131,8 @@ class HoldPolicy:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise InvalidInput(field=name, reason="must be a positive integer")
+        if not isinstance(self.forbid_orphans, bool):
+            raise InvalidInput(field="forbid_orphans", reason="must be a bool")
         if self.max_duration < self.ttl:
             raise InvalidInput(field="max_duration", reason="must be at least the ttl")
         if self.max_seats_per_user < self.max_seats_per_hold:

@@ -38,6 +38,7 @@ __all__ = [
     "SeatSelection",
     "SeatsNotTogether",
     "best_available",
+    "check_hold_seats",
     "check_no_orphans",
     "isolated_seats",
     "orphans_created",
@@ -196,6 +197,29 @@ def check_no_orphans(layout: SeatLayout, taken: AbstractSet[str], chosen: Abstra
     stranded = orphans_created(layout, taken, chosen)
     if stranded:
         raise OrphanSeatLeft(seats=stranded)
+
+
+def check_hold_seats(
+    layout: SeatLayout,
+    seats: AbstractSet[str],
+    taken: AbstractSet[str],
+    *,
+    forbid_orphans: bool,
+) -> frozenset[str]:
+    """Validate the seats of a hold request against the screen before asking the hold store.
+
+    Every label must name a sellable (not blocked) seat of ``layout``; with ``forbid_orphans``,
+    taking ``seats`` on top of ``taken`` (held or sold now) must strand no single free seat.
+    This check is advisory under concurrency — ``taken`` is a snapshot — which is fine for a rule
+    about comfort; the hold store alone decides availability.  Returns the seats as a frozenset.
+
+    Raises :class:`InvalidInput` (field ``"seats"``) for an unknown or blocked seat, and
+    :class:`OrphanSeatLeft` naming the seats that would be stranded.
+    """
+    chosen = layout.check_sellable(seats)
+    if forbid_orphans:
+        check_no_orphans(layout, frozenset(t for t in taken if t in layout), chosen)
+    return chosen
 
 
 # --- distances -------------------------------------------------------------------------------
