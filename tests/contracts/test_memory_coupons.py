@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from bookmyshow.adapters.memory.coupons import InMemoryCouponRedemptions
+from bookmyshow.adapters.memory.coupons import MemoryCouponRedemptions
 from bookmyshow.ports.coupons import CouponRedemptions
 from bookmyshow.testing.contracts.coupons import CouponRedemptionsContract
 
 
-class TestInMemoryCouponRedemptions(CouponRedemptionsContract):
-    """InMemoryCouponRedemptions keeps the coupon redemption contract."""
+class TestMemoryCouponRedemptions(CouponRedemptionsContract):
+    """MemoryCouponRedemptions keeps the coupon redemption contract."""
 
     @pytest.fixture
     def redemptions(self) -> CouponRedemptions:
         """Fresh in-memory redemptions."""
-        return InMemoryCouponRedemptions()
+        return MemoryCouponRedemptions()

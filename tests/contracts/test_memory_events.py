@@ -6,21 +6,21 @@ from collections.abc import Sequence
 
 import pytest
 
-from bookmyshow.adapters.memory.events import InMemoryEventBus
+from bookmyshow.adapters.memory.events import MemoryEventBus
 from bookmyshow.domain.events import DomainEvent
 from bookmyshow.ports.events import EventPublisher
 from bookmyshow.testing.contracts.events import EventBusContract
 
 
-class TestInMemoryEventBus(EventBusContract):
-    """InMemoryEventBus keeps the event bus contract."""
+class TestMemoryEventBus(EventBusContract):
+    """MemoryEventBus keeps the event bus contract."""
 
     @pytest.fixture
     def publisher(self) -> EventPublisher:
         """A fresh in-memory bus."""
-        return InMemoryEventBus()
+        return MemoryEventBus()
 
     async def published(self, publisher: EventPublisher) -> Sequence[DomainEvent]:
         """The bus's record of published events."""
-        assert isinstance(publisher, InMemoryEventBus)
+        assert isinstance(publisher, MemoryEventBus)
         return publisher.published

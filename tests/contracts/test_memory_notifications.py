@@ -6,20 +6,20 @@ from collections.abc import Sequence
 
 import pytest
 
-from bookmyshow.adapters.memory.notifications import InMemoryNotifier
+from bookmyshow.adapters.memory.notifications import MemoryNotifier
 from bookmyshow.ports.notifications import Notification, Notifier
 from bookmyshow.testing.contracts.notifications import NotifierContract
 
 
-class TestInMemoryNotifier(NotifierContract):
-    """InMemoryNotifier keeps the notifier contract."""
+class TestMemoryNotifier(NotifierContract):
+    """MemoryNotifier keeps the notifier contract."""
 
     @pytest.fixture
     def notifier(self) -> Notifier:
         """A fresh in-memory notifier."""
-        return InMemoryNotifier()
+        return MemoryNotifier()
 
     async def sent(self, notifier: Notifier) -> Sequence[Notification]:
         """The notifier's outbox."""
-        assert isinstance(notifier, InMemoryNotifier)
+        assert isinstance(notifier, MemoryNotifier)
         return notifier.outbox

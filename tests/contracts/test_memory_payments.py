@@ -9,13 +9,13 @@ from bookmyshow.ports.payments import PaymentGateway
 from bookmyshow.testing.contracts.payments import PaymentGatewayContract, PaymentScenarios
 
 
-class TestInMemoryPaymentGateway(PaymentGatewayContract):
-    """InMemoryPaymentGateway keeps the payment gateway contract."""
+class TestMemoryPaymentGateway(PaymentGatewayContract):
+    """MemoryPaymentGateway keeps the payment gateway contract."""
 
     @pytest.fixture
     def gateway(self) -> PaymentGateway:
         """A fresh test gateway."""
-        return test_gateway.InMemoryPaymentGateway()
+        return test_gateway.MemoryPaymentGateway()
 
     @pytest.fixture
     def scenarios(self) -> PaymentScenarios:

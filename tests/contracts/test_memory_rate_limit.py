@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bookmyshow.adapters.memory.clock import ManualClock
-from bookmyshow.adapters.memory.rate_limit import InMemoryRateLimiter
+from bookmyshow.adapters.memory.rate_limit import MemoryRateLimiter
 from bookmyshow.ports.rate_limit import RateLimiter
 from bookmyshow.testing.contracts.rate_limit import RateLimiterContract
 
 
-class TestInMemoryRateLimiter(RateLimiterContract):
-    """InMemoryRateLimiter keeps the rate limiter contract."""
+class TestMemoryRateLimiter(RateLimiterContract):
+    """MemoryRateLimiter keeps the rate limiter contract."""
 
     @pytest.fixture
     def limiter(self, clock: ManualClock) -> RateLimiter:
         """An in-memory limiter on the manual clock."""
-        return InMemoryRateLimiter(clock)
+        return MemoryRateLimiter(clock)

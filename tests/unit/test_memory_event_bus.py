@@ -1,4 +1,4 @@
-"""What is specific to InMemoryEventBus: logging failures, nesting, and filtering."""
+"""What is specific to MemoryEventBus: logging failures, nesting, and filtering."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bookmyshow.adapters.memory.events import InMemoryEventBus
+from bookmyshow.adapters.memory.events import MemoryEventBus
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.events import DomainEvent, MovieAdded, MovieRetired
 from bookmyshow.ports.events import EventDeliveryFailed
@@ -23,7 +23,7 @@ def added(n: int) -> MovieAdded:
 @pytest.mark.asyncio
 async def test_failures_are_logged_with_traceback(caplog: pytest.LogCaptureFixture) -> None:
     """Each failing handler is logged at ERROR with its exception before the error is raised."""
-    bus = InMemoryEventBus()
+    bus = MemoryEventBus()
 
     async def broken(event: MovieAdded) -> None:
         raise ValueError("boom")
@@ -39,7 +39,7 @@ async def test_failures_are_logged_with_traceback(caplog: pytest.LogCaptureFixtu
 @pytest.mark.asyncio
 async def test_nested_failures_reach_the_outer_publisher() -> None:
     """A failure in a handler of a nested publish is reported by the outer publish once."""
-    bus = InMemoryEventBus()
+    bus = MemoryEventBus()
 
     async def cascade(event: MovieAdded) -> None:
         await bus.publish([MovieRetired(occurred_at=AT, movie_id=event.movie_id)])
@@ -58,7 +58,7 @@ async def test_nested_failures_reach_the_outer_publisher() -> None:
 @pytest.mark.asyncio
 async def test_cancellation_is_not_collected() -> None:
     """A handler cancelled mid-delivery propagates CancelledError instead of being collected."""
-    bus = InMemoryEventBus()
+    bus = MemoryEventBus()
 
     async def cancelled(event: DomainEvent) -> None:
         raise asyncio.CancelledError
@@ -71,7 +71,7 @@ async def test_cancellation_is_not_collected() -> None:
 @pytest.mark.asyncio
 async def test_of_type_filters_published_events() -> None:
     """of_type() returns the published events of one class, in order."""
-    bus = InMemoryEventBus()
+    bus = MemoryEventBus()
     retired = MovieRetired(occurred_at=AT, movie_id="m1")
     await bus.publish([added(1), retired, added(2)])
     assert bus.of_type(MovieAdded) == (added(1), added(2))
@@ -81,5 +81,5 @@ async def test_of_type_filters_published_events() -> None:
 def test_non_callable_handler_is_refused() -> None:
     """subscribe() with a handler that is not callable raises InvalidInput(field="handler")."""
     with pytest.raises(InvalidInput) as info:
-        InMemoryEventBus().subscribe(MovieAdded, "not a function")  # type: ignore[arg-type]
+        MemoryEventBus().subscribe(MovieAdded, "not a function")  # type: ignore[arg-type]
     assert info.value.field == "handler"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookmyshow.adapters.memory.notifications import InMemoryNotifier
+from bookmyshow.adapters.memory.notifications import MemoryNotifier
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.notifications import Notification
@@ -71,7 +71,7 @@ def test_malformed_notifications_are_refused(changes: dict[str, Any], field: str
 @pytest.mark.asyncio
 async def test_fail_next_simulates_an_outage() -> None:
     """After fail_next(2), two sends raise BackendUnavailable and record nothing; a retry works."""
-    notifier = InMemoryNotifier()
+    notifier = MemoryNotifier()
     notifier.fail_next(2)
     for _ in range(2):
         with pytest.raises(BackendUnavailable) as info:
@@ -85,7 +85,7 @@ async def test_fail_next_simulates_an_outage() -> None:
 @pytest.mark.asyncio
 async def test_sent_to_filters_by_user() -> None:
     """sent_to() lists only the given user's notifications."""
-    notifier = InMemoryNotifier()
+    notifier = MemoryNotifier()
     await notifier.send(_note(notification_id="a", user_id="u1"))
     await notifier.send(_note(notification_id="b", user_id="u2"))
     assert [n.notification_id for n in notifier.sent_to("u2")] == ["b"]
@@ -94,4 +94,4 @@ async def test_sent_to_filters_by_user() -> None:
 def test_negative_failure_count_is_refused() -> None:
     """fail_next(-1) raises InvalidInput."""
     with pytest.raises(InvalidInput):
-        InMemoryNotifier().fail_next(-1)
+        MemoryNotifier().fail_next(-1)

@@ -17,7 +17,7 @@ from bookmyshow.adapters.memory.payments import (
     CARD_UNAVAILABLE,
     REFUND_FAILED_CODE,
     ChargeFault,
-    InMemoryPaymentGateway,
+    MemoryPaymentGateway,
     RefundFault,
 )
 from bookmyshow.domain.errors import InvalidInput
@@ -52,7 +52,7 @@ def refund(payment_id: str, amount: int) -> RefundRequest:
 
 
 async def pay(
-    gateway: InMemoryPaymentGateway,
+    gateway: MemoryPaymentGateway,
     *,
     method: str = CARD_SUCCEEDS,
     amount: int = 10000,
@@ -66,14 +66,14 @@ async def pay(
 @pytest.mark.asyncio
 async def test_unrecognised_payment_method_is_declined() -> None:
     """A payment method that is not a test card is DECLINED as invalid_payment_method."""
-    result = await InMemoryPaymentGateway().charge(charge("tok_visa"))
+    result = await MemoryPaymentGateway().charge(charge("tok_visa"))
     assert result.decline_code is DeclineCode.INVALID_PAYMENT_METHOD
 
 
 @pytest.mark.asyncio
 async def test_unavailable_card_changes_nothing() -> None:
     """The unavailable card raises BackendUnavailable and records no charge."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     request = charge(CARD_UNAVAILABLE)
     with pytest.raises(BackendUnavailable) as info:
         await gateway.charge(request)
@@ -85,7 +85,7 @@ async def test_unavailable_card_changes_nothing() -> None:
 @pytest.mark.asyncio
 async def test_timeouts_and_the_ledger() -> None:
     """A capture lost in transit is in the ledger; a charge that never arrived is not."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     await gateway.charge(charge(CARD_TIMEOUT_CAPTURED, 700))
     await gateway.charge(charge(CARD_TIMEOUT_NOT_CAPTURED, 900))
     assert [e.amount for e in gateway.captures()] == [Money(700)]
@@ -95,7 +95,7 @@ async def test_timeouts_and_the_ledger() -> None:
 @pytest.mark.asyncio
 async def test_concurrent_replays_leave_one_capture_in_the_ledger() -> None:
     """100 concurrent sends of one charge leave exactly one capture in the ledger."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     request = charge(amount=5000)
     await asyncio.gather(*(gateway.charge(request) for _ in range(100)))
     assert len(gateway.captures()) == 1
@@ -105,7 +105,7 @@ async def test_concurrent_replays_leave_one_capture_in_the_ledger() -> None:
 @pytest.mark.asyncio
 async def test_refunds_of_the_refund_failing_card_fail() -> None:
     """Refunds of a CARD_REFUNDS_FAIL payment are FAILED, stored, and move no money."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     paid = await pay(gateway, method=CARD_REFUNDS_FAIL, amount=4000)
     assert paid.payment_id is not None
     request = refund(paid.payment_id, 4000)
@@ -120,7 +120,7 @@ async def test_refunds_of_the_refund_failing_card_fail() -> None:
 @pytest.mark.asyncio
 async def test_injected_refund_fail_then_retry_with_new_key() -> None:
     """An injected FAIL affects one refund; a retry with a new key succeeds."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     paid = await pay(gateway, amount=3000)
     assert paid.payment_id is not None
     gateway.inject_refund_faults(RefundFault.FAIL)
@@ -132,7 +132,7 @@ async def test_injected_refund_fail_then_retry_with_new_key() -> None:
 @pytest.mark.asyncio
 async def test_refund_timeout_applied_is_settled_by_status() -> None:
     """A refund applied but timed out is UNKNOWN; its status and a replay say SUCCEEDED."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     paid = await pay(gateway, amount=3000)
     assert paid.payment_id is not None
     gateway.inject_refund_faults(RefundFault.TIMEOUT_APPLIED)
@@ -149,7 +149,7 @@ async def test_refund_timeout_applied_is_settled_by_status() -> None:
 @pytest.mark.asyncio
 async def test_refund_timeout_lost_is_retried_with_same_key() -> None:
     """A refund lost before the gateway is UNKNOWN with no status; the same key then works."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     paid = await pay(gateway, amount=3000)
     assert paid.payment_id is not None
     gateway.inject_refund_faults(RefundFault.TIMEOUT_LOST, RefundFault.UNAVAILABLE)
@@ -166,7 +166,7 @@ async def test_refund_timeout_lost_is_retried_with_same_key() -> None:
 @pytest.mark.asyncio
 async def test_injected_charge_faults_apply_once_each_in_order() -> None:
     """Queued charge faults hit the next new charges in order, then cards behave normally."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     gateway.inject_charge_faults(
         ChargeFault.UNAVAILABLE, ChargeFault.TIMEOUT_LOST, ChargeFault.TIMEOUT_CAPTURED
     )
@@ -186,7 +186,7 @@ async def test_injected_charge_faults_apply_once_each_in_order() -> None:
 @pytest.mark.asyncio
 async def test_replays_do_not_consume_faults() -> None:
     """Replaying a processed charge leaves queued faults for the next new charge."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     request = charge()
     first = await gateway.charge(request)
     gateway.inject_charge_faults(ChargeFault.TIMEOUT_LOST)
@@ -203,7 +203,7 @@ async def test_replays_do_not_consume_faults() -> None:
 )
 async def test_net_is_captures_minus_refunds(bookings: list[tuple[str, int, int]]) -> None:
     """Per booking and overall, net equals what was captured minus what was refunded."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     expected = {"b1": 0, "b2": 0}
     for booking, amount, refund_amount in bookings:
         paid = await pay(gateway, amount=amount, booking=booking)
@@ -219,7 +219,7 @@ async def test_net_is_captures_minus_refunds(bookings: list[tuple[str, int, int]
 
 def test_fault_injection_checks_types() -> None:
     """Injecting something that is not a fault raises InvalidInput."""
-    gateway = InMemoryPaymentGateway()
+    gateway = MemoryPaymentGateway()
     with pytest.raises(InvalidInput):
         gateway.inject_charge_faults(RefundFault.FAIL)  # type: ignore[arg-type]
     with pytest.raises(InvalidInput):

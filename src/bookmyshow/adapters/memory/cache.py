@@ -10,10 +10,10 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.cache import check_key, check_ttl
 from bookmyshow.ports.clock import Clock
 
-__all__ = ["InMemoryCache"]
+__all__ = ["MemoryCache"]
 
 
-class InMemoryCache:
+class MemoryCache:
     """A :class:`~bookmyshow.ports.cache.Cache` in a dict, bounded to ``max_entries``.
 
     Expiry is judged against ``clock``; expired entries are dropped when touched.  When a new key

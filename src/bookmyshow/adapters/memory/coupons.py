@@ -15,7 +15,7 @@ from bookmyshow.ports.coupons import (
 )
 from bookmyshow.ports.errors import IdempotencyKeyReused
 
-__all__ = ["InMemoryCouponRedemptions"]
+__all__ = ["MemoryCouponRedemptions"]
 
 _K = TypeVar("_K")
 
@@ -26,7 +26,7 @@ def _decrement(counter: Counter[_K], key: _K) -> None:
         del counter[key]  # keeps memory bounded by the uses currently counted
 
 
-class InMemoryCouponRedemptions:
+class MemoryCouponRedemptions:
     """A :class:`~bookmyshow.ports.coupons.CouponRedemptions` in dicts.
 
     Each call runs without awaiting, so check-and-count is atomic on the event loop; not

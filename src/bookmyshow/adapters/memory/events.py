@@ -10,7 +10,7 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.events import DomainEvent
 from bookmyshow.ports.events import EventDeliveryFailed, EventHandler
 
-__all__ = ["InMemoryEventBus"]
+__all__ = ["MemoryEventBus"]
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ def _describe(handler: object) -> str:
     return getattr(handler, "__qualname__", None) or repr(handler)
 
 
-class InMemoryEventBus:
+class MemoryEventBus:
     """An :class:`~bookmyshow.ports.events.EventBus` delivering inside :meth:`publish`.
 
     ``publish`` records the events (:attr:`published`), then awaits each matching handler, one

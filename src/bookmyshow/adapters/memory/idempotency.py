@@ -18,7 +18,7 @@ from bookmyshow.ports.idempotency import (
     check_idempotency_arguments,
 )
 
-__all__ = ["InMemoryIdempotencyStore"]
+__all__ = ["MemoryIdempotencyStore"]
 
 _SWEEP_EVERY: Final = 1024
 
@@ -31,7 +31,7 @@ class _Entry:
     """Lease end while started; forget-after instant once completed."""
 
 
-class InMemoryIdempotencyStore:
+class MemoryIdempotencyStore:
     """An :class:`~bookmyshow.ports.idempotency.IdempotencyStore` in a dict.
 
     ``lease`` bounds how long an unfinished start blocks its key; ``retention`` how long a

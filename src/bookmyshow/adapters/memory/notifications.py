@@ -8,10 +8,10 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.notifications import Notification
 
-__all__ = ["InMemoryNotifier"]
+__all__ = ["MemoryNotifier"]
 
 
-class InMemoryNotifier:
+class MemoryNotifier:
     """A :class:`~bookmyshow.ports.notifications.Notifier` that records what it was given.
 
     :attr:`outbox` lists the notifications sent, in order, each id once.  :meth:`fail_next`

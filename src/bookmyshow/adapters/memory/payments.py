@@ -15,14 +15,14 @@ cannot pass as a success.
 - :data:`CARD_REFUNDS_FAIL` ``4000000000005126``: SUCCEEDED, and every refund of it FAILED;
 - :data:`CARD_UNAVAILABLE` ``4000000000000036``: ``BackendUnavailable``, nothing happens.
 
-For one-off trouble on any card, :meth:`InMemoryPaymentGateway.inject_charge_faults` and
-:meth:`~InMemoryPaymentGateway.inject_refund_faults` queue :class:`ChargeFault` /
+For one-off trouble on any card, :meth:`MemoryPaymentGateway.inject_charge_faults` and
+:meth:`~MemoryPaymentGateway.inject_refund_faults` queue :class:`ChargeFault` /
 :class:`RefundFault` values consumed by the next newly processed charges / refunds (replays do
 not consume them).
 
-The :attr:`~InMemoryPaymentGateway.ledger` records every capture and refund that really happened
+The :attr:`~MemoryPaymentGateway.ledger` records every capture and refund that really happened
 (including those whose answer was "lost"), so tests can assert that money reconciles:
-:meth:`~InMemoryPaymentGateway.net_for_booking`, :meth:`~InMemoryPaymentGateway.net_captured`.
+:meth:`~MemoryPaymentGateway.net_for_booking`, :meth:`~MemoryPaymentGateway.net_captured`.
 
 One :class:`asyncio.Lock` serialises processing, with a yield inside the critical section
 standing in for network latency, so many concurrent tasks get one effect per key.
@@ -64,7 +64,7 @@ __all__ = [
     "CARD_UNAVAILABLE",
     "REFUND_FAILED_CODE",
     "ChargeFault",
-    "InMemoryPaymentGateway",
+    "MemoryPaymentGateway",
     "LedgerEntry",
     "RefundFault",
 ]
@@ -144,7 +144,7 @@ _SUCCEEDING: Final = frozenset(
 )
 
 
-class InMemoryPaymentGateway:
+class MemoryPaymentGateway:
     """The test payment gateway (see the module documentation for its cards and faults)."""
 
     def __init__(self) -> None:

@@ -9,12 +9,12 @@ from typing import Final
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.rate_limit import RateDecision, check_rate_arguments
 
-__all__ = ["InMemoryRateLimiter"]
+__all__ = ["MemoryRateLimiter"]
 
 _SWEEP_EVERY: Final = 1024
 
 
-class InMemoryRateLimiter:
+class MemoryRateLimiter:
     """A :class:`~bookmyshow.ports.rate_limit.RateLimiter` keeping each key's allowed-hit times.
 
     A hit made at ``t`` counts until ``t + window``.  Memory is ``O(limit)`` per active key; every

@@ -1,1 +1,52 @@
-"""bookmyshow.testing.contracts."""
+"""The contract suite: one class per port, run by each adapter through a tiny subclass.
+
+Subclass a contract in a test module (its name must start with ``Test`` there) and override its
+factory fixture; see ``docs/testing.md``.  The classes are not named ``Test…`` here so that
+importing them does not make pytest collect them twice.
+"""
+
+from bookmyshow.testing.contracts.cache import CacheContract
+from bookmyshow.testing.contracts.clock import ClockContract
+from bookmyshow.testing.contracts.coupons import CouponRedemptionsContract
+from bookmyshow.testing.contracts.events import EventBusContract, EventPublisherContract
+from bookmyshow.testing.contracts.idempotency import IdempotencyStoreContract
+from bookmyshow.testing.contracts.ids import IdGeneratorContract
+from bookmyshow.testing.contracts.inventory import InventoryContract, InventoryPair
+from bookmyshow.testing.contracts.notifications import NotifierContract
+from bookmyshow.testing.contracts.payments import PaymentGatewayContract, PaymentScenarios
+from bookmyshow.testing.contracts.rate_limit import RateLimiterContract
+from bookmyshow.testing.contracts.repositories import (
+    BookingRepositoryContract,
+    MovieRepositoryContract,
+    ReviewRepositoryContract,
+    ShowRepositoryContract,
+    UserRepositoryContract,
+    VenueRepositoryContract,
+)
+from bookmyshow.testing.contracts.security import PasswordHasherContract, TokenServiceContract
+from bookmyshow.testing.contracts.unit_of_work import UnitOfWorkContract
+
+__all__ = [
+    "BookingRepositoryContract",
+    "CacheContract",
+    "ClockContract",
+    "CouponRedemptionsContract",
+    "EventBusContract",
+    "EventPublisherContract",
+    "IdGeneratorContract",
+    "IdempotencyStoreContract",
+    "InventoryContract",
+    "InventoryPair",
+    "MovieRepositoryContract",
+    "NotifierContract",
+    "PasswordHasherContract",
+    "PaymentGatewayContract",
+    "PaymentScenarios",
+    "RateLimiterContract",
+    "ReviewRepositoryContract",
+    "ShowRepositoryContract",
+    "TokenServiceContract",
+    "UnitOfWorkContract",
+    "UserRepositoryContract",
+    "VenueRepositoryContract",
+]
