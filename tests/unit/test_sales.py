@@ -103,6 +103,10 @@ def test_malformed_sales_are_invalid_input(
     with pytest.raises(InvalidInput) as info:
         validate_sale(show_id, booking_id, seats, token)
     assert info.value.field == field
+    if not show_id:  # the record itself refuses an empty show id
+        with pytest.raises(InvalidInput):
+            ShowSales(show_id=show_id)
+        return
     sales = ShowSales(show_id=show_id)
     with pytest.raises(InvalidInput):
         sales.sell(booking_id, seats, token)

@@ -35,6 +35,13 @@ from typing import Any, ClassVar, Final
 
 from attrs import Attribute, Factory, define, evolve, field, frozen
 
+from bookmyshow.domain._checks import (
+    instances,
+    require_bool,
+    require_instance,
+    require_optional_text,
+)
+from bookmyshow.domain.catalog import parse_enum
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.events import (
     BookingCancelled,
@@ -344,7 +351,7 @@ class BookingLine:
     "discount", … — free-form, owned by the pricing rules), the ``seat`` it is for (if any) and
     its ``amount`` (negative for a discount).
 
-    Raises :class:`InvalidInput` for an empty kind or seat label.
+    Raises :class:`InvalidInput` for an empty kind or seat label, or an amount that is not Money.
     """
 
     kind: str
@@ -353,6 +360,7 @@ class BookingLine:
 
     def __attrs_post_init__(self) -> None:
         _nonempty("lines.kind", self.kind)
+        require_instance(self.amount, Money, "lines.amount")
         if self.seat is not None:
             _nonempty("lines.seat", self.seat)
 
@@ -375,6 +383,7 @@ class Refund:
     def __attrs_post_init__(self) -> None:
         _nonempty("refund.refund_id", self.refund_id)
         _nonempty("refund.reason", self.reason)
+        require_instance(self.amount, Money, "refund.amount")
         if self.amount.amount < 0:
             raise InvalidInput(field="refund.amount", reason="must not be negative")
         if not isinstance(self.status, RefundStatus):
@@ -386,11 +395,11 @@ class Refund:
 
 
 def _lines(values: Iterable[BookingLine]) -> tuple[BookingLine, ...]:
-    return tuple(values)
+    return instances(values, BookingLine, "lines")
 
 
 def _refunds(values: Iterable[Refund]) -> tuple[Refund, ...]:
-    return tuple(values)
+    return instances(values, Refund, "refunds")
 
 
 # --- the aggregate ---------------------------------------------------------------------------
@@ -447,8 +456,16 @@ class Booking:
             raise InvalidInput(field="amount", reason="must be a non-negative Money")
         if self.coupon_code is not None:
             _nonempty("coupon_code", self.coupon_code)
+        require_bool(self.non_cancellable, "non_cancellable")
         if not isinstance(self.status, BookingStatus):
             raise InvalidInput(field="status", reason="must be a BookingStatus")
+        for name in ("payment_id", "booking_code", "failure_reason"):
+            require_optional_text(getattr(self, name), name)
+        if self.cancel_reason is not None and not isinstance(self.cancel_reason, CancelReason):
+            raise InvalidInput(field="cancel_reason", reason="a CancelReason or None")
+        if not isinstance(self.events, list):
+            raise InvalidInput(field="events", reason="a list of DomainEvent")
+        instances(self.events, DomainEvent, "events")
         if self.payment_due_at <= self.created_at:
             raise InvalidInput(field="payment_due_at", reason="must be after created_at")
         if self.lines:
@@ -489,10 +506,10 @@ class Booking:
             user_id=user_id,
             show_id=show_id,
             hold_id=hold_id,
-            seats=frozenset(seats),
+            seats=seats,
             fencing_token=fencing_token,
             amount=amount,
-            lines=tuple(lines),
+            lines=lines,
             coupon_code=coupon_code,
             non_cancellable=non_cancellable,
             idempotency_key=idempotency_key,
@@ -549,8 +566,12 @@ class Booking:
         return self.amount_paid - self.amount_refunded - self.amount_refund_pending
 
     def can_move_to(self, status: BookingStatus) -> bool:
-        """Whether :data:`TRANSITIONS` allows the move (other rules may still refuse it)."""
-        return status in TRANSITIONS[self.status]
+        """Whether :data:`TRANSITIONS` allows the move (other rules may still refuse it).
+
+        Raises :class:`InvalidInput` for a status that is not a :class:`BookingStatus` (or its
+        value).
+        """
+        return parse_enum(BookingStatus, status, "status") in TRANSITIONS[self.status]
 
     def pull_events(self) -> list[DomainEvent]:
         """The pending events, oldest first; the booking forgets them."""

@@ -48,13 +48,20 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
+from bookmyshow.domain._checks import (
+    instances,
+    label_set,
+    require_bool,
+    require_text,
+    require_timedelta,
+)
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
@@ -130,9 +137,7 @@ class RefundTier:
 
 
 def _tiers(value: Iterable[RefundTier]) -> tuple[RefundTier, ...]:
-    tiers = tuple(value)
-    if not all(isinstance(t, RefundTier) for t in tiers):
-        raise InvalidInput(field="tiers", reason="RefundTier values")
+    tiers = instances(value, RefundTier, "tiers")
     # Longest notice first: the first tier whose bound is met is the one that applies.
     return tuple(sorted(tiers, key=lambda t: t.before, reverse=True))
 
@@ -172,7 +177,11 @@ class CancellationPolicy:
                 raise InvalidInput(field=name, reason="must be a bool")
 
     def tier_for(self, time_left: timedelta) -> RefundTier | None:
-        """The tier for cancelling ``time_left`` before the show, or ``None`` if too late."""
+        """The tier for cancelling ``time_left`` before the show, or ``None`` if too late.
+
+        Raises :class:`InvalidInput` if ``time_left`` is not a timedelta.
+        """
+        require_timedelta(time_left, "time_left")
         for tier in self.tiers:
             if time_left >= tier.before:
                 return tier
@@ -180,11 +189,14 @@ class CancellationPolicy:
 
 
 def _lines(value: Iterable[QuoteLine]) -> tuple[QuoteLine, ...]:
-    return tuple(value)
+    return instances(value, QuoteLine, "lines")
 
 
 def _seats(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
+    seats = instances(value, str, "seats")
+    for seat in seats:
+        require_text(seat, "seats")
+    return seats
 
 
 @frozen(kw_only=True)
@@ -205,6 +217,9 @@ class RefundDecision:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.amount, Money) or self.amount.amount < 0:
             raise InvalidInput(field="amount", reason="a non-negative Money")
+        if self.tier is not None and not isinstance(self.tier, RefundTier):
+            raise InvalidInput(field="tier", reason="a RefundTier or None")
+        require_bool(self.full, "full")
         summed = Money.zero(self.amount.currency)
         for line in self.lines:
             summed = summed + line.amount
@@ -215,7 +230,12 @@ class RefundDecision:
 def _breakdowns(
     priced: Quote | Sequence[TicketBreakdown], seats: Collection[str] | None
 ) -> tuple[tuple[TicketBreakdown, ...], str]:
-    tickets = priced.tickets if isinstance(priced, Quote) else tuple(priced)
+    if isinstance(priced, Quote):
+        tickets = priced.tickets
+    elif isinstance(priced, str | bytes | Mapping) or not isinstance(priced, Iterable):
+        raise InvalidInput(field="quote", reason="a Quote or a non-empty list of TicketBreakdown")
+    else:
+        tickets = tuple(priced)
     if not tickets or not all(isinstance(t, TicketBreakdown) for t in tickets):
         raise InvalidInput(field="quote", reason="a Quote or a non-empty list of TicketBreakdown")
     currency = tickets[0].currency
@@ -224,9 +244,7 @@ def _breakdowns(
             raise CurrencyMismatch(left=currency, right=t.currency)
     if seats is None:
         return tickets, currency
-    if isinstance(seats, str):
-        raise InvalidInput(field="seats", reason="a collection of seat labels, not a string")
-    wanted = frozenset(seats)
+    wanted = label_set(seats, "seats")
     unknown = wanted - {t.seat for t in tickets}
     if unknown:
         raise InvalidInput(field="seats", reason=f"not in the booking: {sorted(unknown)}")
@@ -337,6 +355,9 @@ def refund_for(
     require_aware(now)
     if not isinstance(policy, CancellationPolicy):
         raise InvalidInput(field="policy", reason="a CancellationPolicy")
+    if not isinstance(status, str):
+        raise InvalidInput(field="status", reason="a booking status name")
+    require_bool(non_cancellable, "non_cancellable")
     if status != CONFIRMED:
         raise NotCancellable(
             reason=NotCancellableReason.NOT_CONFIRMED, detail=f"booking is {status!r}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeVar
@@ -71,8 +71,13 @@ def clean_text(value: object, name: str, *, max_length: int, allow_empty: bool =
     Raises :class:`InvalidInput` naming ``name`` if ``value`` is not a string, is empty after
     stripping (unless ``allow_empty``), is longer than ``max_length`` or holds control characters
     other than newlines, carriage returns and tabs.  Format characters stay allowed: Indic scripts
-    and emoji need the zero-width (non-)joiners.
+    and emoji need the zero-width (non-)joiners.  A ``max_length`` that is not a non-negative
+    int, or an ``allow_empty`` that is not a bool, is refused too.
     """
+    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0:
+        raise InvalidInput(field="max_length", reason="a non-negative integer")
+    if not isinstance(allow_empty, bool):
+        raise InvalidInput(field="allow_empty", reason="must be a bool")
     if not isinstance(value, str):
         raise InvalidInput(field=name, reason="must be a string")
     text = value.strip()
@@ -86,8 +91,9 @@ def clean_text(value: object, name: str, *, max_length: int, allow_empty: bool =
 
 
 def _names(values: object, name: str, *, required: bool) -> tuple[str, ...]:
-    # A bare string is iterable too; refusing it avoids ("H", "i", "n", "d", "i").
-    if isinstance(values, str) or not isinstance(values, Iterable):
+    # A bare string is iterable too; refusing it avoids ("H", "i", "n", "d", "i").  A mapping
+    # would silently contribute its keys.
+    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
         raise InvalidInput(field=name, reason="must be a list of names, not a single string")
     out: list[str] = []
     seen: set[str] = set()
@@ -135,8 +141,11 @@ class MovieStatus(enum.StrEnum):
 def parse_enum(kind: type[_E], value: object, name: str) -> _E:
     """``value`` as a member of ``kind`` (members and their string values are accepted).
 
-    Raises :class:`InvalidInput` naming ``name`` and the allowed values otherwise.
+    Raises :class:`InvalidInput` naming ``name`` and the allowed values otherwise (and naming
+    ``kind`` if it is not an enum class).
     """
+    if not isinstance(kind, type) or not issubclass(kind, enum.Enum):
+        raise InvalidInput(field="kind", reason="an enum class")
     if isinstance(value, kind):
         return value
     try:
@@ -221,12 +230,19 @@ class Movie:
             raise InvalidInput(field="rating", reason="a Decimal from 1 to 10, one decimal place")
 
     def speaks(self, language: str) -> str | None:
-        """The movie's own spelling of ``language`` (compared case-insensitively), or None."""
+        """The movie's own spelling of ``language`` (compared case-insensitively), or None.
+
+        Raises :class:`InvalidInput` if ``language`` is not a string.
+        """
+        if not isinstance(language, str):
+            raise InvalidInput(field="language", reason="must be a string")
         wanted = language.strip().casefold()
         return next((lang for lang in self.languages if lang.casefold() == wanted), None)
 
     def is_released(self, on: date) -> bool:
-        """Whether ``on`` is the release date or later."""
+        """Whether ``on`` is the release date or later; raises InvalidInput unless it is a date."""
+        if not isinstance(on, date) or isinstance(on, datetime):
+            raise InvalidInput(field="on", reason="must be a date")
         return on >= self.release_date
 
     @property
@@ -235,7 +251,15 @@ class Movie:
         return self.status is not MovieStatus.INACTIVE
 
     def with_rating(self, summary: RatingSummary) -> Movie:
-        """A copy carrying ``summary``'s rounded average and count (None and 0 when empty)."""
+        """A copy carrying ``summary``'s rounded average and count (None and 0 when empty).
+
+        Raises :class:`InvalidInput` if ``summary`` is not a RatingSummary.
+        """
+        # Imported here: reviews imports this module's text rules.
+        from bookmyshow.domain.reviews import RatingSummary  # noqa: PLC0415
+
+        if not isinstance(summary, RatingSummary):
+            raise InvalidInput(field="summary", reason="must be a RatingSummary")
         return evolve(self, rating=summary.rounded_average, rating_count=summary.count)
 
     def with_popularity(self, popularity: int) -> Movie:

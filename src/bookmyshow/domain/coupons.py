@@ -42,6 +42,7 @@ from typing import ClassVar
 
 from attrs import define, field, frozen
 
+from bookmyshow.domain._checks import label_set, require_instance, require_optional_text
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
@@ -108,12 +109,8 @@ def _discount(value: Money | Rate) -> Money | Fraction:
 
 
 def _names(value: Iterable[str] | None, name: str) -> frozenset[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        # A bare string would silently become a set of its characters.
-        raise InvalidInput(field=name, reason="give a collection of names, not a string")
-    return frozenset(value)
+    # A bare string would silently become a set of its characters: label_set refuses it.
+    return None if value is None else label_set(value, name)
 
 
 def _categories(value: Iterable[str] | None) -> frozenset[str] | None:
@@ -224,7 +221,12 @@ class Coupon:
         return amounts[0].currency if amounts else None
 
     def applies_to_category(self, category: str) -> bool:
-        """Whether a seat of ``category`` is eligible for the discount."""
+        """Whether a seat of ``category`` is eligible for the discount.
+
+        Raises :class:`InvalidInput` if ``category`` is not a string.
+        """
+        if not isinstance(category, str):
+            raise InvalidInput(field="category", reason="a seat category name")
         return self.categories is None or category in self.categories
 
     def discount_on(self, eligible_subtotal: Money) -> Money:
@@ -271,8 +273,13 @@ def check_coupon_for_order(
     ``categories`` are the categories of the seats being bought.  A coupon limited to movies
     (categories) is ``not_applicable`` when ``movie_id`` (``categories``) is ``None`` or outside
     the limit.  Raises :class:`CouponRejected`, :class:`CurrencyMismatch` or
-    :class:`InvalidInput`.
+    :class:`InvalidInput` (also for a ``coupon``, ``movie_id`` or ``categories`` of the wrong
+    type).
     """
+    require_instance(coupon, Coupon, "coupon")
+    require_optional_text(movie_id, "movie_id")
+    if categories is not None:
+        categories = label_set(categories, "categories")
     _require_money(order_subtotal, "order_subtotal")
     coupon._same_currency(order_subtotal)
     if coupon.movies is not None and (movie_id is None or movie_id not in coupon.movies):
@@ -303,6 +310,7 @@ def check_coupon(
     :class:`InvalidInput` for a naive ``now``, negative counts or a negative subtotal, and
     :class:`CurrencyMismatch` for a subtotal in another currency.
     """
+    require_instance(coupon, Coupon, "coupon")
     require_aware(now)
     _check_count(user_uses, "user_uses")
     _check_count(global_uses, "global_uses")

@@ -14,14 +14,22 @@ up.  The hold that lapsed is :class:`HoldLapsed`, not ``HoldExpired``, which is 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import attrs
 from attrs import Attribute, define, field, frozen
 
-from bookmyshow.domain.errors import DomainError
+from bookmyshow.domain._checks import (
+    label_set,
+    require_instance,
+    require_optional_text,
+    require_text,
+)
+from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware, seat_set
 from bookmyshow.domain.money import Money
 
@@ -56,7 +64,7 @@ __all__ = [
 
 
 def _name_set(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
+    return label_set(values, "changed")
 
 
 def _aware(_instance: object, attribute: Attribute[Any], value: datetime) -> None:
@@ -71,16 +79,84 @@ class UnknownEventType(DomainError):
     name: str
 
 
+def _text(value: object, name: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidInput(field=name, reason="must be a string")
+
+
+def _nonempty_text(value: object, name: str) -> None:
+    require_text(value, name)
+
+
+def _optional_nonempty_text(value: object, name: str) -> None:
+    require_optional_text(value, name)
+
+
+def _optional_text(value: object, name: str) -> None:
+    if value is not None:
+        _text(value, name)
+
+
+def _integer(value: object, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field=name, reason="must be an integer")
+
+
+def _money(value: object, name: str) -> None:
+    require_instance(value, Money, name)
+
+
+def _unchecked(_value: object, _name: str) -> None:
+    """Fields checked by their own validator or converter (datetimes, seat sets)."""
+
+
+# Identifiers and codes must be non-empty; free text (a title, a reason) may be anything textual.
+_NONEMPTY = ("_id", "booking_code", "title")
+
+
+def _check_for(name: str, hint: object) -> Callable[[object, str], None]:
+    nonempty = name.endswith(_NONEMPTY)
+    if hint is str:
+        return _nonempty_text if nonempty else _text
+    if hint == (str | None):
+        return _optional_nonempty_text if nonempty else _optional_text
+    if hint is int:
+        return _integer
+    if hint is Money:
+        return _money
+    return _unchecked
+
+
+_Checks = tuple[tuple[str, Callable[[object, str], None]], ...]
+_CHECKS: dict[type, _Checks] = {}
+
+
+def _field_checks(cls: type[DomainEvent]) -> _Checks:
+    # Resolved once per class: the annotations are strings (``from __future__ import annotations``).
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        hints = typing.get_type_hints(cls)
+        checks = tuple((a.name, _check_for(a.name, hints[a.name])) for a in attrs.fields(cls))
+        _CHECKS[cls] = checks
+    return checks
+
+
 @frozen(kw_only=True)
 class DomainEvent:
     """Base of every event: when it happened, and the class-level stable ``name``.
 
-    Raises :class:`~bookmyshow.domain.errors.InvalidInput` if ``occurred_at`` (or any other
-    datetime field of an event) is naive.
+    Events are rebuilt from outboxes and message payloads, so construction checks every field
+    by its type and raises :class:`~bookmyshow.domain.errors.InvalidInput` for a naive datetime,
+    an empty or non-string id, a non-string text, a non-int count, a non-Money amount or a seat
+    set that is not a collection of labels.
     """
 
     name: ClassVar[str]
     occurred_at: datetime = field(validator=_aware)
+
+    def __attrs_post_init__(self) -> None:
+        for name, check in _field_checks(type(self)):
+            check(getattr(self, name), name)
 
 
 # --- catalog ---------------------------------------------------------------------------------
@@ -348,6 +424,8 @@ EVENT_TYPES: Mapping[str, type[DomainEvent]] = MappingProxyType(
 
 def event_type(name: str) -> type[DomainEvent]:
     """The event class registered as ``name``; raises :class:`UnknownEventType` if none is."""
+    if not isinstance(name, str):
+        raise InvalidInput(field="name", reason="an event name is a string")
     try:
         return EVENT_TYPES[name]
     except KeyError:

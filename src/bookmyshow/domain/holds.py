@@ -19,6 +19,16 @@ from typing import ClassVar
 
 from attrs import define, evolve, field, frozen
 
+from bookmyshow.domain._checks import (
+    instances,
+    label_set,
+    require_bool,
+    require_count,
+    require_instance,
+    require_text,
+    require_timedelta,
+    shift,
+)
 from bookmyshow.domain.errors import DomainError, InvalidInput
 
 __all__ = [
@@ -48,12 +58,11 @@ def require_aware(value: datetime, name: str = "now") -> datetime:
 def seat_set(values: Iterable[str]) -> frozenset[str]:
     """Seat labels as a frozenset (the converter every seat-set field uses).
 
-    A bare string is refused with :class:`InvalidInput`: ``"A1"`` would otherwise become the
-    two "seats" ``"A"`` and ``"1"``.
+    Raises :class:`InvalidInput` (field ``seats``) unless ``values`` is a collection of
+    non-empty strings.  A bare string is refused: ``"A1"`` would otherwise become the two
+    "seats" ``"A"`` and ``"1"``.
     """
-    if isinstance(values, str | bytes):
-        raise InvalidInput(field="seats", reason="give a collection of seat labels, not a string")
-    return frozenset(values)
+    return label_set(values, "seats")
 
 
 @define(auto_exc=True, kw_only=True)
@@ -125,8 +134,7 @@ class HoldPolicy:
 
     def __attrs_post_init__(self) -> None:
         for name in ("ttl", "max_duration"):
-            if getattr(self, name) <= timedelta(0):
-                raise InvalidInput(field=name, reason="must be positive")
+            require_timedelta(getattr(self, name), name, positive=True)
         for name in ("max_seats_per_hold", "max_seats_per_user"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -153,12 +161,10 @@ class HoldRequest:
 
     def __attrs_post_init__(self) -> None:
         for name in ("hold_id", "show_id", "owner_id"):
-            if not getattr(self, name):
-                raise InvalidInput(field=name, reason="must not be empty")
+            require_text(getattr(self, name), name)
         if not self.seats:
             raise InvalidInput(field="seats", reason="a hold needs at least one seat")
-        if not all(isinstance(s, str) and s for s in self.seats):
-            raise InvalidInput(field="seats", reason="seat labels are non-empty strings")
+        require_instance(self.policy, HoldPolicy, "policy")
         if len(self.seats) > self.policy.max_seats_per_hold:
             raise HoldLimitExceeded(
                 scope="hold", limit=self.policy.max_seats_per_hold, requested=len(self.seats)
@@ -167,7 +173,11 @@ class HoldRequest:
 
 @frozen(kw_only=True)
 class Hold:
-    """A granted hold.  ``token`` is its fencing token, unique and increasing per show."""
+    """A granted hold.  ``token`` is its fencing token, unique and increasing per show.
+
+    Stores rebuild holds from their records, so construction checks the shape: non-empty ids
+    and seats, a positive token, aware datetimes; raises :class:`InvalidInput` otherwise.
+    """
 
     hold_id: str
     show_id: str
@@ -180,19 +190,45 @@ class Hold:
     claimed: bool = False
     """A sale is under way: the hold was protected from expiry for the sale's lease."""
 
+    def __attrs_post_init__(self) -> None:
+        for name in ("hold_id", "show_id", "owner_id"):
+            require_text(getattr(self, name), name)
+        if not self.seats:
+            raise InvalidInput(field="seats", reason="a hold has at least one seat")
+        require_count(self.token, "token", minimum=1)
+        for name in ("created_at", "expires_at", "max_expires_at"):
+            require_aware(getattr(self, name), name)
+        require_bool(self.claimed, "claimed")
+
     def is_live(self, now: datetime) -> bool:
-        """Live until (not including) ``expires_at``."""
-        return now < self.expires_at
+        """Live until (not including) ``expires_at``; raises InvalidInput for a naive ``now``."""
+        return require_aware(now) < self.expires_at
 
 
 @define(kw_only=True)
 class ShowHolds:
-    """Every hold of one show, and the show's fencing counter.  Not thread-safe: lock around it."""
+    """Every hold of one show, and the show's fencing counter.  Not thread-safe: lock around it.
+
+    Construction checks the shape of the state (a non-empty show id, a non-negative counter,
+    holds by id, holders by seat) and raises :class:`InvalidInput` otherwise.
+    """
 
     show_id: str
     last_token: int = 0
     holds: dict[str, Hold] = field(factory=dict)
     seat_holder: dict[str, str] = field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        require_text(self.show_id, "show_id")
+        require_count(self.last_token, "last_token")
+        if not isinstance(self.holds, dict) or not all(
+            isinstance(k, str) and isinstance(v, Hold) for k, v in self.holds.items()
+        ):
+            raise InvalidInput(field="holds", reason="a dict of hold id to Hold")
+        if not isinstance(self.seat_holder, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.seat_holder.items()
+        ):
+            raise InvalidInput(field="seat_holder", reason="a dict of seat label to hold id")
 
     def _live(self, hold_id: str, now: datetime) -> Hold | None:
         hold = self.holds.get(hold_id)
@@ -212,6 +248,7 @@ class ShowHolds:
         :class:`InvalidInput` if the hold id is already used for this show.
         """
         require_aware(now)
+        require_instance(request, HoldRequest, "request")
         if request.show_id != self.show_id:
             raise InvalidInput(field="show_id", reason="request is for another show")
         if request.hold_id in self.holds:
@@ -234,22 +271,23 @@ class ShowHolds:
                 limit=request.policy.max_seats_per_user,
                 requested=owned + len(request.seats),
             )
-        # Expired holds on the requested seats are taken over: drop them whole.
-        for seat in request.seats:
-            holder = self.seat_holder.get(seat)
-            if holder is not None and holder in self.holds:
-                self._drop(self.holds[holder])
-        self.last_token += 1
+        # Built before anything changes: an instant out of range must leave the state as it was.
         hold = Hold(
             hold_id=request.hold_id,
             show_id=self.show_id,
             owner_id=request.owner_id,
             seats=request.seats,
-            token=self.last_token,
+            token=self.last_token + 1,
             created_at=now,
-            expires_at=now + request.policy.ttl,
-            max_expires_at=now + request.policy.max_duration,
+            expires_at=shift(now, request.policy.ttl, "now"),
+            max_expires_at=shift(now, request.policy.max_duration, "now"),
         )
+        # Expired holds on the requested seats are taken over: drop them whole.
+        for seat in request.seats:
+            holder = self.seat_holder.get(seat)
+            if holder is not None and holder in self.holds:
+                self._drop(self.holds[holder])
+        self.last_token = hold.token
         self.holds[hold.hold_id] = hold
         for seat in hold.seats:
             self.seat_holder[seat] = hold.hold_id
@@ -257,6 +295,8 @@ class ShowHolds:
 
     def _owned_live(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
         require_aware(now)
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
         hold = self.holds.get(hold_id)
         if hold is None:
             raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
@@ -269,6 +309,7 @@ class ShowHolds:
     def get(self, hold_id: str, now: datetime) -> Hold:
         """The live hold ``hold_id``; raises :class:`HoldNotFound` or :class:`HoldExpired`."""
         require_aware(now)
+        require_text(hold_id, "hold_id")
         hold = self.holds.get(hold_id)
         if hold is None:
             raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
@@ -281,10 +322,11 @@ class ShowHolds:
 
         Raises :class:`HoldExtensionLimit` when the hold is already at its cap.
         """
-        if by <= timedelta(0):
-            raise InvalidInput(field="by", reason="an extension must be positive")
+        require_timedelta(by, "by", positive=True)
         hold = self._owned_live(hold_id, owner_id, now)
-        new_expiry = min(hold.expires_at + by, hold.max_expires_at)
+        # min(expires_at + by, max_expires_at), without adding a huge ``by`` past the calendar.
+        room = hold.max_expires_at - hold.expires_at
+        new_expiry = hold.max_expires_at if by >= room else hold.expires_at + by
         if new_expiry <= hold.expires_at:
             raise HoldExtensionLimit(hold_id=hold_id, max_expires_at=hold.max_expires_at)
         extended = evolve(hold, expires_at=new_expiry)
@@ -296,16 +338,18 @@ class ShowHolds:
 
         The lease may outlast ``max_expires_at``: a sale already under way must not lose its seats.
         """
-        if lease <= timedelta(0):
-            raise InvalidInput(field="lease", reason="a lease must be positive")
+        require_timedelta(lease, "lease", positive=True)
         hold = self._owned_live(hold_id, owner_id, now)
-        claimed = evolve(hold, expires_at=max(hold.expires_at, now + lease), claimed=True)
+        until = shift(now, lease, "lease")
+        claimed = evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
         self.holds[hold_id] = claimed
         return claimed
 
     def release(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
         """Remove the owner's hold (live or expired) and free its seats; returns it."""
         require_aware(now)
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
         hold = self.holds.get(hold_id)
         if hold is None:
             raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
@@ -335,5 +379,5 @@ class ShowHolds:
 
 
 def seats_of(holds: Iterable[Hold]) -> frozenset[str]:
-    """Every seat of ``holds``."""
-    return frozenset(s for h in holds for s in h.seats)
+    """Every seat of ``holds``; raises :class:`InvalidInput` unless they are all holds."""
+    return frozenset(s for h in instances(holds, Hold, "holds") for s in h.seats)

@@ -12,11 +12,12 @@ Seats are numbered 1, 2, … from the left, counting only seat cells, and labell
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from fractions import Fraction
 
 from attrs import field, frozen
 
+from bookmyshow.domain._checks import label_set
 from bookmyshow.domain.errors import InvalidInput
 
 __all__ = ["RowSpec", "Seat", "SeatLayout", "SeatRow"]
@@ -43,11 +44,20 @@ class Seat:
 
 @frozen
 class RowSpec:
-    """One row of a layout as data: ``RowSpec("A", "regular", "ssss_ssss")``."""
+    """One row of a layout as data: ``RowSpec("A", "regular", "ssss_ssss")``.
+
+    Raises :class:`InvalidInput` unless all three are strings; their content is checked when a
+    :class:`SeatLayout` is built from the spec.
+    """
 
     label: str
     category: str
     cells: str
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("label", "category", "cells"):
+            if not isinstance(getattr(self, name), str):
+                raise InvalidInput(field=name, reason="must be a string")
 
 
 @frozen
@@ -121,14 +131,36 @@ def _spec_of(row: SeatRow) -> RowSpec:
     return RowSpec(row.label, row.category, "".join(cells))
 
 
-def _build_rows(specs: Sequence[RowSpec | SeatRow]) -> tuple[SeatRow, ...]:
-    if not specs or len(specs) > _MAX_ROWS:
+def _spec_of_built(index: int, row: SeatRow) -> RowSpec:
+    # A built row may come from a converter or hand-made data: check what _spec_of relies on.
+    seats = row.seats
+    if not isinstance(seats, tuple) or not seats or not all(isinstance(s, Seat) for s in seats):
+        raise InvalidInput(field=f"rows[{index}].seats", reason="a built row needs its Seats")
+    for s in seats:
+        if isinstance(s.column, bool) or not isinstance(s.column, int):
+            raise InvalidInput(field=f"rows[{index}].seats", reason="seat columns are integers")
+        if not 0 <= s.column < _MAX_CELLS:
+            raise InvalidInput(field=f"rows[{index}].seats", reason=f"columns are 0..{_MAX_CELLS}")
+    for name in ("label", "category"):
+        if not isinstance(getattr(row, name), str):
+            raise InvalidInput(field=f"rows[{index}].{name}", reason="must be a string")
+    return _spec_of(row)
+
+
+def _build_rows(specs: Iterable[RowSpec | SeatRow]) -> tuple[SeatRow, ...]:
+    if isinstance(specs, str | bytes | Mapping) or not isinstance(specs, Iterable):
+        raise InvalidInput(field="rows", reason="a sequence of RowSpec")
+    given = tuple(specs)
+    if not given or len(given) > _MAX_ROWS:
         raise InvalidInput(field="rows", reason=f"a layout needs 1..{_MAX_ROWS} rows")
+    for i, spec in enumerate(given):
+        if not isinstance(spec, RowSpec | SeatRow):
+            raise InvalidInput(field=f"rows[{i}]", reason="a RowSpec (see SeatLayout.from_rows)")
     # Built rows (from ``attrs.evolve`` or a structuring converter) are rebuilt from their spec so
     # that indices and validation always come from one place.
     rows = tuple(
-        _build_row(i, _spec_of(spec) if isinstance(spec, SeatRow) else spec)
-        for i, spec in enumerate(specs)
+        _build_row(i, _spec_of_built(i, spec) if isinstance(spec, SeatRow) else spec)
+        for i, spec in enumerate(given)
     )
     labels = [r.label for r in rows]
     dupes = sorted({x for x in labels if labels.count(x) > 1})
@@ -156,16 +188,21 @@ class SeatLayout:
         """Build a layout from row specs or ``(label, category, cells)`` triples.
 
         Raises :class:`InvalidInput` for empty rows, unknown cells, duplicate labels, or a row that
-        is not a ``(label, category, cells)`` triple.
+        is not a ``(label, category, cells)`` triple of strings.
         """
+        if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+            raise InvalidInput(field="rows", reason="a sequence of (label, category, cells) rows")
         specs: list[RowSpec] = []
         for i, r in enumerate(rows):
             if isinstance(r, RowSpec):
                 specs.append(r)
-            elif len(r) != 3:
-                # Rows often come from JSON lists; a wrong arity is bad data, not a TypeError.
+            # Rows often come from JSON lists; a wrong shape is bad data, not a TypeError.
+            elif not isinstance(r, tuple | list) or len(r) != 3:
                 raise InvalidInput(field=f"rows[{i}]", reason="a row is (label, category, cells)")
             else:
+                for name, value in zip(("label", "category", "cells"), r, strict=True):
+                    if not isinstance(value, str):
+                        raise InvalidInput(field=f"rows[{i}].{name}", reason="must be a string")
                 specs.append(RowSpec(*r))
         return cls(specs)
 
@@ -184,10 +221,12 @@ class SeatLayout:
         return len(self._by_label)
 
     def __contains__(self, label: object) -> bool:
-        return label in self._by_label
+        return isinstance(label, str) and label in self._by_label
 
     def seat(self, label: str) -> Seat:
         """The seat labelled ``label``; raises :class:`InvalidInput` if there is none."""
+        if not isinstance(label, str):
+            raise InvalidInput(field="seats", reason=f"a seat label is a string, not {label!r}")
         try:
             return self._by_label[label]
         except KeyError:
@@ -196,9 +235,10 @@ class SeatLayout:
     def check_sellable(self, labels: Iterable[str]) -> frozenset[str]:
         """Validate that every label names a seat that is not blocked; returns them as a set.
 
-        Raises :class:`InvalidInput` naming the first unknown or blocked seat.
+        Raises :class:`InvalidInput` naming the first unknown or blocked seat, or for
+        ``labels`` that are not a collection of strings.
         """
-        chosen = frozenset(labels)
+        chosen = label_set(labels, "seats")
         for label in sorted(chosen):
             if self.seat(label).blocked:
                 raise InvalidInput(field="seats", reason=f"seat {label!r} is blocked")
@@ -213,7 +253,12 @@ class SeatLayout:
         return tuple(seen)
 
     def sellable(self, category: str | None = None) -> tuple[Seat, ...]:
-        """Every seat that is not blocked, optionally only of ``category``."""
+        """Every seat that is not blocked, optionally only of ``category``.
+
+        Raises :class:`InvalidInput` for a ``category`` that is not a string or ``None``.
+        """
+        if category is not None and not isinstance(category, str):
+            raise InvalidInput(field="category", reason="a category name or None")
         return tuple(
             s for s in self if not s.blocked and (category is None or s.category == category)
         )

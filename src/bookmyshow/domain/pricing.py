@@ -71,12 +71,19 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, time
-from decimal import Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, Decimal, localcontext
 from fractions import Fraction
 from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
+from bookmyshow.domain._checks import (
+    instances,
+    label_set,
+    require_bool,
+    require_optional_text,
+    require_text,
+)
 from bookmyshow.domain.coupons import Coupon, check_coupon_for_order
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
@@ -131,18 +138,23 @@ class NoPriceForCategory(DomainError):
     seats: frozenset[str]
 
 
-def format_rate(rate: Fraction) -> str:
+def format_rate(rate: Rate) -> str:
     """A rate as a percentage for descriptions: ``Fraction(18, 100)`` gives ``"18%"``.
 
-    Exact rates are shown exactly; others are shown to six significant digits.
+    Exact rates are shown exactly; others are shown to six significant digits.  Raises
+    :class:`InvalidInput` for a float or anything else that is not an exact rate.
     """
-    percent = rate * 100
-    if percent.denominator == 1:
+    percent = to_rate(rate) * 100
+    # Beyond 30 digits an integer percentage is noise (and too long to print exactly).
+    if percent.denominator == 1 and abs(percent.numerator) < 10**30:
         return f"{percent.numerator}%"
     with localcontext() as ctx:
         ctx.prec = 6
-        shown = Decimal(percent.numerator) / Decimal(percent.denominator)
-    return f"{shown.normalize():f}%"
+        ctx.Emax, ctx.Emin = MAX_EMAX, MIN_EMIN  # an absurd rate is still shown, not an error
+        shown = (Decimal(percent.numerator) / Decimal(percent.denominator)).normalize()
+    # Positional notation for sensible rates; an absurd one in scientific notation, not a
+    # million zeros.
+    return f"{shown:f}%" if -30 < shown.adjusted() < 30 else f"{shown}%"
 
 
 def _signed(amount: Money) -> str:
@@ -166,15 +178,16 @@ def _fee_value(value: Money | Rate) -> Money | Fraction:
 
 
 def _optional_set(value: Iterable[str] | None) -> frozenset[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        raise InvalidInput(field="categories", reason="give a collection of names, not a string")
-    return frozenset(value)
+    return None if value is None else label_set(value, "categories")
 
 
 def _optional_days(value: Iterable[int] | None) -> frozenset[int] | None:
-    return None if value is None else frozenset(value)
+    if value is None:
+        return None
+    days = instances(value, int, "weekdays")
+    if any(isinstance(d, bool) for d in days):
+        raise InvalidInput(field="weekdays", reason="a non-empty set of 0 (Mon) .. 6 (Sun)")
+    return frozenset(days)
 
 
 def _require_money(value: object, name: str, *, allow_negative: bool = False) -> Money:
@@ -206,7 +219,12 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def seat_sort_key(label: str) -> tuple[tuple[int, int, str], ...]:
-    """Natural order for seat labels: ``A2`` < ``A10`` < ``B1``; used to order quote lines."""
+    """Natural order for seat labels: ``A2`` < ``A10`` < ``B1``; used to order quote lines.
+
+    Raises :class:`InvalidInput` if ``label`` is not a string.
+    """
+    if not isinstance(label, str):
+        raise InvalidInput(field="label", reason="a seat label is a string")
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part)
         for part in _DIGITS.split(label)
@@ -227,6 +245,7 @@ def allocate(total: int, weights: Sequence[int]) -> tuple[int, ...]:
     """
     if isinstance(total, bool) or not isinstance(total, int) or total < 0:
         raise InvalidInput(field="total", reason="a non-negative integer")
+    weights = instances(weights, int, "weights")
     if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights):
         raise InvalidInput(field="weights", reason="non-negative integers")
     whole = sum(weights)
@@ -298,9 +317,12 @@ class PriceModifier:
     def matches(self, starts_at: datetime, category: str) -> bool:
         """Whether this modifier applies to a seat of ``category`` at a show starting ``starts_at``.
 
-        ``starts_at`` is read as local wall-clock time; raises :class:`InvalidInput` if naive.
+        ``starts_at`` is read as local wall-clock time; raises :class:`InvalidInput` if naive or
+        if ``category`` is not a string.
         """
         require_aware(starts_at, "starts_at")
+        if not isinstance(category, str):
+            raise InvalidInput(field="category", reason="a seat category name")
         if self.categories is not None and category not in self.categories:
             return False
         if self.weekdays is not None and starts_at.weekday() not in self.weekdays:
@@ -313,7 +335,12 @@ class PriceModifier:
         return clock >= self.starts or clock < self.ends
 
     def amount_for(self, base: Money) -> Money:
-        """The change to ``base``: ``base * rate`` rounded half-up, or the flat amount."""
+        """The change to ``base``: ``base * rate`` rounded half-up, or the flat amount.
+
+        Raises :class:`InvalidInput` if ``base`` is not Money, CurrencyMismatch for a flat
+        change in another currency.
+        """
+        _require_money(base, "base")
         if isinstance(self.change, Money):
             if self.change.currency != base.currency:
                 raise CurrencyMismatch(left=base.currency, right=self.change.currency)
@@ -340,7 +367,7 @@ class SurgeBand:
 
 
 def _bands(value: Iterable[SurgeBand]) -> tuple[SurgeBand, ...]:
-    return tuple(sorted(value, key=lambda b: b.at_least))
+    return tuple(sorted(instances(value, SurgeBand, "bands"), key=lambda b: b.at_least))
 
 
 @frozen(kw_only=True)
@@ -370,7 +397,12 @@ class SurgePolicy:
             _require_money(self.max_per_ticket, "max_per_ticket")
 
     def rate_for(self, occupied: int, sellable: int) -> Fraction:
-        """The surge rate at ``occupied / sellable`` (0 below every band), capped by max_rate."""
+        """The surge rate at ``occupied / sellable`` (0 below every band), capped by max_rate.
+
+        Raises :class:`InvalidInput` unless ``0 <= occupied <= sellable`` and ``sellable > 0``
+        are integers.
+        """
+        occupied, sellable = _check_occupancy(occupied, sellable)
         occupancy = Fraction(occupied, sellable)
         rate = Fraction(0)
         for band in self.bands:
@@ -380,9 +412,16 @@ class SurgePolicy:
             rate = min(rate, self.max_rate)
         return rate
 
-    def amount_for(self, price: Money, rate: Fraction) -> Money:
-        """The surge on ``price`` at ``rate``, rounded half-up, limited to ``max_per_ticket``."""
-        amount = price.times(rate)
+    def amount_for(self, price: Money, rate: Rate) -> Money:
+        """The surge on ``price`` at ``rate``, rounded half-up, limited to ``max_per_ticket``.
+
+        Raises :class:`InvalidInput` for a ``price`` that is not Money or a negative or inexact
+        ``rate``.
+        """
+        _require_money(price, "price")
+        exact = to_rate(rate)
+        _check_rate_range(exact, "rate", Fraction(0), None)
+        amount = price.times(exact)
         if self.max_per_ticket is not None:
             amount = amount.min(self.max_per_ticket)
         return amount
@@ -406,8 +445,8 @@ class ConvenienceFee:
 
     @classmethod
     def flat(cls, amount: Money) -> ConvenienceFee:
-        """``amount`` per ticket."""
-        return cls(amount)
+        """``amount`` per ticket; raises :class:`InvalidInput` unless it is non-negative Money."""
+        return cls(_require_money(amount, "per_ticket"))
 
     @classmethod
     def percent(cls, rate: Rate) -> ConvenienceFee:
@@ -420,7 +459,8 @@ class ConvenienceFee:
         return self.per_ticket if isinstance(self.per_ticket, Fraction) else None
 
     def amount_for(self, net: Money) -> Money:
-        """The fee for a ticket whose net price is ``net``."""
+        """The fee for a ticket whose net price is ``net``; raises InvalidInput unless Money."""
+        _require_money(net, "net", allow_negative=True)
         if isinstance(self.per_ticket, Money):
             if self.per_ticket.currency != net.currency:
                 raise CurrencyMismatch(left=net.currency, right=self.per_ticket.currency)
@@ -442,7 +482,7 @@ class GstSlab:
 
 
 def _slabs(value: Iterable[GstSlab]) -> tuple[GstSlab, ...]:
-    return tuple(value)
+    return instances(value, GstSlab, "ticket_slabs")
 
 
 _DEFAULT_SLABS: Final = (
@@ -480,7 +520,12 @@ class GstSchedule:
         _check_rate_range(self.fee_rate, "fee_rate", Fraction(0), Fraction(1))
 
     def rate_for(self, net: Money) -> Fraction:
-        """The GST rate for a ticket whose net price (after discount, before tax) is ``net``."""
+        """The GST rate for a ticket whose net price (after discount, before tax) is ``net``.
+
+        Raises :class:`InvalidInput` if ``net`` is not Money and CurrencyMismatch if it is in
+        another currency than the slabs.
+        """
+        _require_money(net, "net", allow_negative=True)
         for slab in self.ticket_slabs[:-1]:
             if slab.up_to is not None and net <= slab.up_to:
                 return slab.rate
@@ -492,7 +537,7 @@ DEFAULT_GST: Final = GstSchedule()
 
 
 def _modifiers(value: Iterable[PriceModifier]) -> tuple[PriceModifier, ...]:
-    return tuple(value)
+    return instances(value, PriceModifier, "modifiers")
 
 
 @frozen(kw_only=True)
@@ -525,15 +570,22 @@ class PricingRules:
 
 @frozen
 class Adjustment:
-    """One modifier's change to one ticket: ``name``, ``amount`` and ``rate`` if a percentage."""
+    """One modifier's change to one ticket: ``name``, ``amount`` and ``rate`` if a percentage.
+
+    Raises :class:`InvalidInput` for an empty name, a non-Money amount or an inexact rate.
+    """
 
     name: str
     amount: Money
-    rate: Fraction | None = None
+    rate: Fraction | None = field(default=None, converter=_optional_rate)
+
+    def __attrs_post_init__(self) -> None:
+        require_text(self.name, "name")
+        _require_money(self.amount, "amount", allow_negative=True)
 
 
 def _adjustments(value: Iterable[Adjustment]) -> tuple[Adjustment, ...]:
-    return tuple(value)
+    return instances(value, Adjustment, "adjustments")
 
 
 @frozen(kw_only=True)
@@ -550,19 +602,20 @@ class TicketBreakdown:
     category: str
     base: Money
     adjustments: tuple[Adjustment, ...] = field(default=(), converter=_adjustments)
-    surge_rate: Fraction = Fraction(0)
+    surge_rate: Fraction = field(default=Fraction(0), converter=_rate)
     surge: Money
     discount: Money
-    fee_rate: Fraction | None = None
+    fee_rate: Fraction | None = field(default=None, converter=_optional_rate)
     fee: Money
-    gst_rate: Fraction
+    gst_rate: Fraction = field(converter=_rate)
     gst: Money
-    fee_gst_rate: Fraction
+    fee_gst_rate: Fraction = field(converter=_rate)
     fee_gst: Money
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.seat, str) or not self.seat:
             raise InvalidInput(field="seat", reason="a non-empty seat label")
+        require_text(self.category, "category")
         for name in ("base", "surge", "discount", "fee", "gst", "fee_gst"):
             _require_money(getattr(self, name), name)
         _same_currency(
@@ -608,22 +661,24 @@ class QuoteLine:
     seat: str | None
     description: str
     amount: Money
-    rate: Fraction | None = None
+    rate: Fraction | None = field(default=None, converter=_optional_rate)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.kind, str) or not self.kind:
             raise InvalidInput(field="kind", reason="a non-empty line kind")
         if self.seat is not None and (not isinstance(self.seat, str) or not self.seat):
             raise InvalidInput(field="seat", reason="a seat label or None")
+        if not isinstance(self.description, str):
+            raise InvalidInput(field="description", reason="must be a string")
         _require_money(self.amount, "amount", allow_negative=True)
 
 
 def _tickets(value: Iterable[TicketBreakdown]) -> tuple[TicketBreakdown, ...]:
-    return tuple(value)
+    return instances(value, TicketBreakdown, "tickets")
 
 
 def _lines(value: Iterable[QuoteLine]) -> tuple[QuoteLine, ...]:
-    return tuple(value)
+    return instances(value, QuoteLine, "lines")
 
 
 @frozen(kw_only=True)
@@ -644,6 +699,8 @@ class Quote:
     def __attrs_post_init__(self) -> None:
         if not self.tickets:
             raise InvalidInput(field="tickets", reason="a quote has at least one ticket")
+        require_optional_text(self.coupon_code, "coupon_code")
+        require_bool(self.non_cancellable, "non_cancellable")
         seats = [t.seat for t in self.tickets]
         if len(set(seats)) != len(seats):
             raise InvalidInput(field="tickets", reason="a seat appears twice")
@@ -688,6 +745,16 @@ def _check_count(value: object, name: str) -> int:
     return value
 
 
+def _check_occupancy(occupied: object, sellable: object) -> tuple[int, int]:
+    occupied = _check_count(occupied, "occupied")
+    sellable = _check_count(sellable, "sellable")
+    if sellable <= 0:
+        raise InvalidInput(field="sellable", reason="must be positive")
+    if not 0 <= occupied <= sellable:
+        raise InvalidInput(field="occupied", reason="must be between 0 and sellable")
+    return occupied, sellable
+
+
 def _validate_request(
     prices: Mapping[str, Money], seats: Mapping[str, str], occupied: int, sellable: int
 ) -> str:
@@ -702,12 +769,7 @@ def _validate_request(
             raise InvalidInput(field="seats", reason="seat labels are non-empty strings")
         if not isinstance(category, str) or not category:
             raise InvalidInput(field=f"seats.{seat}", reason="a non-empty category name")
-    occupied = _check_count(occupied, "occupied")
-    sellable = _check_count(sellable, "sellable")
-    if sellable <= 0:
-        raise InvalidInput(field="sellable", reason="must be positive")
-    if not 0 <= occupied <= sellable:
-        raise InvalidInput(field="occupied", reason="must be between 0 and sellable")
+    _check_occupancy(occupied, sellable)
     missing: dict[str, set[str]] = {}
     for seat, category in seats.items():
         if category not in prices:
@@ -755,6 +817,7 @@ def price_tickets(
         raise InvalidInput(field="rules", reason="a PricingRules value")
     if coupon is not None and not isinstance(coupon, Coupon):
         raise InvalidInput(field="coupon", reason="a Coupon or None")
+    require_optional_text(movie_id, "movie_id")
 
     surge_rate = Fraction(0)
     if rules.surge is not None:

@@ -12,6 +12,7 @@ and the exact average (a :class:`~fractions.Fraction`) follow, updated purely by
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -20,6 +21,7 @@ from typing import ClassVar, Final
 
 from attrs import define, evolve, field, frozen
 
+from bookmyshow.domain._checks import instances
 from bookmyshow.domain.catalog import clean_text, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
@@ -79,7 +81,10 @@ class NotReviewAuthor(DomainError):
 
 def _status_name(value: object) -> str:
     # The booking module may hand over an enum member; the rule compares plain names.
-    return str(getattr(value, "value", value)).lower()
+    name = value.value if isinstance(value, enum.Enum) else value
+    if not isinstance(name, str) or not name:
+        raise InvalidInput(field="booking_status", reason="a booking status name")
+    return name.lower()
 
 
 @frozen(kw_only=True)
@@ -106,15 +111,19 @@ def is_verified(
     """Whether ``user_id`` has a confirmed or checked-in booking of ``movie_id`` started by ``now``.
 
     Records of other users or movies are ignored, so a caller may pass a wider list.
-    Raises :class:`InvalidInput` if ``now`` is naive.
+    Raises :class:`InvalidInput` if ``now`` is naive, an id is malformed or ``viewings`` are not
+    ViewingRecords.
     """
+    require_id(user_id, "user_id")
+    require_id(movie_id, "movie_id")
+    records = instances(viewings, ViewingRecord, "viewings")
     require_aware(now)
     return any(
         v.user_id == user_id
         and v.movie_id == movie_id
         and v.booking_status in VERIFYING_STATUSES
         and v.starts_at <= now
-        for v in viewings
+        for v in records
     )
 
 
@@ -181,9 +190,13 @@ class Review:
 def check_can_add(movie_id: str, user_id: str, existing: Iterable[Review]) -> None:
     """Refuse a second review of ``movie_id`` by ``user_id``: raises :class:`ReviewExists`.
 
-    ``existing`` may hold any reviews; only those by this user of this movie count.
+    ``existing`` may hold any reviews; only those by this user of this movie count.  Raises
+    :class:`InvalidInput` for a malformed id or ``existing`` items that are not Reviews.
     """
-    if any(r.movie_id == movie_id and r.user_id == user_id for r in existing):
+    require_id(movie_id, "movie_id")
+    require_id(user_id, "user_id")
+    reviews = instances(existing, Review, "existing")
+    if any(r.movie_id == movie_id and r.user_id == user_id for r in reviews):
         raise ReviewExists(movie_id=movie_id, user_id=user_id)
 
 
@@ -243,7 +256,7 @@ class RatingSummary:
     def from_ratings(cls, ratings: Iterable[int]) -> RatingSummary:
         """The summary of ``ratings``; raises InvalidInput if one is not an int from 1 to 10."""
         counts = [0] * _SCALE
-        for r in ratings:
+        for r in instances(ratings, object, "ratings"):
             counts[check_rating(r) - MIN_RATING] += 1
         return cls(tuple(counts))
 

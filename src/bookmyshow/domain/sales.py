@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from attrs import define, field
 
+from bookmyshow.domain._checks import label_set, require_count, require_text
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import SeatsUnavailable
 
@@ -31,12 +32,13 @@ class StaleFencingToken(DomainError):
 
 
 def validate_sale(show_id: str, booking_id: str, seats: frozenset[str], token: int) -> None:
-    """Check a sale request's shape; raises :class:`InvalidInput`."""
-    if not show_id:
-        raise InvalidInput(field="show_id", reason="must not be empty")
-    if not booking_id:
-        raise InvalidInput(field="booking_id", reason="must not be empty")
-    if not seats or not all(isinstance(s, str) and s for s in seats):
+    """Check a sale request's shape; raises :class:`InvalidInput`.
+
+    ``seats`` must be a non-empty collection of seat labels (a bare string is refused).
+    """
+    require_text(show_id, "show_id")
+    require_text(booking_id, "booking_id")
+    if not label_set(seats, "seats"):
         raise InvalidInput(field="seats", reason="a sale needs at least one seat label")
     if isinstance(token, bool) or not isinstance(token, int) or token <= 0:
         raise InvalidInput(field="fencing_token", reason="must be a positive integer")
@@ -44,11 +46,26 @@ def validate_sale(show_id: str, booking_id: str, seats: frozenset[str], token: i
 
 @define(kw_only=True)
 class ShowSales:
-    """Sold seats of one show and their fences.  Not thread-safe: lock around it."""
+    """Sold seats of one show and their fences.  Not thread-safe: lock around it.
+
+    Construction checks the shape of the record (a non-empty show id, booking ids by seat,
+    positive fences by seat) and raises :class:`InvalidInput` otherwise.
+    """
 
     show_id: str
     sold: dict[str, str] = field(factory=dict)
     fence: dict[str, int] = field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        require_text(self.show_id, "show_id")
+        if not isinstance(self.sold, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k and v for k, v in self.sold.items()
+        ):
+            raise InvalidInput(field="sold", reason="a dict of seat label to booking id")
+        if not isinstance(self.fence, dict) or not all(isinstance(k, str) for k in self.fence):
+            raise InvalidInput(field="fence", reason="a dict of seat label to fencing token")
+        for value in self.fence.values():
+            require_count(value, "fence", minimum=1)
 
     def sell(self, booking_id: str, seats: frozenset[str], token: int) -> bool:
         """Sell every seat to ``booking_id`` or none.
@@ -58,6 +75,7 @@ class ShowSales:
         seats sold to another booking, or :class:`StaleFencingToken`.
         """
         validate_sale(self.show_id, booking_id, seats, token)
+        seats = frozenset(seats)
         if all(self.sold.get(s) == booking_id for s in seats):
             return False
         taken = frozenset(s for s in seats if s in self.sold)
@@ -77,7 +95,11 @@ class ShowSales:
         return True
 
     def give_back(self, booking_id: str) -> frozenset[str]:
-        """Return every seat sold to ``booking_id`` to sale; returns them (empty if none)."""
+        """Return every seat sold to ``booking_id`` to sale; returns them (empty if none).
+
+        Raises :class:`InvalidInput` for an empty or non-string ``booking_id``.
+        """
+        require_text(booking_id, "booking_id")
         seats = frozenset(s for s, b in self.sold.items() if b == booking_id)
         for s in seats:
             del self.sold[s]

@@ -26,6 +26,7 @@ from typing import ClassVar
 
 from attrs import define, field, frozen
 
+from bookmyshow.domain._checks import label_set, require_bool, require_instance
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.layouts import Seat, SeatLayout, SeatRow
 
@@ -142,18 +143,23 @@ def _isolated_in_block(block: Sequence[Seat], occupied: AbstractSet[str]) -> Ite
             yield seat.label
 
 
-def _check_known(layout: SeatLayout, labels: AbstractSet[str], name: str) -> None:
-    for label in sorted(labels):
+def _check_known(layout: SeatLayout, labels: object, name: str) -> frozenset[str]:
+    """``labels`` as a set after checking that each names a seat of ``layout``."""
+    require_instance(layout, SeatLayout, "layout")
+    chosen = label_set(labels, name)
+    for label in sorted(chosen):
         if label not in layout:
             raise InvalidInput(field=name, reason=f"no seat {label!r} in this layout")
+    return chosen
 
 
 def isolated_seats(layout: SeatLayout, taken: AbstractSet[str]) -> frozenset[str]:
     """The free seats that are already isolated when ``taken`` (and every blocked seat) is taken.
 
-    Raises :class:`InvalidInput` (field ``"taken"``) if a label is not a seat of ``layout``.
+    Raises :class:`InvalidInput` for a ``layout`` that is not a :class:`SeatLayout`, and (field
+    ``"taken"``) for a label that is not a seat of ``layout`` or a ``taken`` that is no set.
     """
-    _check_known(layout, taken, "taken")
+    taken = _check_known(layout, taken, "taken")
     return frozenset(
         label
         for row in layout.rows
@@ -172,8 +178,8 @@ def orphans_created(
     Raises :class:`InvalidInput` if a label in ``taken`` is unknown (field ``"taken"``) or a
     label in ``chosen`` is unknown or blocked (field ``"chosen"``).
     """
-    _check_known(layout, taken, "taken")
-    _check_known(layout, chosen, "chosen")
+    taken = _check_known(layout, taken, "taken")
+    chosen = _check_known(layout, chosen, "chosen")
     for label in sorted(chosen):
         if layout.seat(label).blocked:
             raise InvalidInput(field="chosen", reason=f"seat {label!r} is blocked")
@@ -216,9 +222,11 @@ def check_hold_seats(
     Raises :class:`InvalidInput` (field ``"seats"``) for an unknown or blocked seat, and
     :class:`OrphanSeatLeft` naming the seats that would be stranded.
     """
+    require_instance(layout, SeatLayout, "layout")
     chosen = layout.check_sellable(seats)
-    if forbid_orphans:
-        check_no_orphans(layout, frozenset(t for t in taken if t in layout), chosen)
+    held = label_set(taken, "taken")
+    if require_bool(forbid_orphans, "forbid_orphans"):
+        check_no_orphans(layout, frozenset(t for t in held if t in layout), chosen)
     return chosen
 
 
@@ -250,8 +258,12 @@ def seat_distance(layout: SeatLayout, seat: Seat | str) -> Fraction:
 
     ``ROW_WEIGHT * |row_index - depth| + |column - centre|``: a weighted Manhattan distance in
     row and cell-column units (aisle cells count as columns).  A selection's distance is the sum
-    over its seats.  Raises :class:`InvalidInput` for an unknown label.
+    over its seats.  Raises :class:`InvalidInput` for an unknown label or a ``seat`` that is
+    neither a label nor a :class:`~bookmyshow.domain.layouts.Seat`.
     """
+    require_instance(layout, SeatLayout, "layout")
+    if not isinstance(seat, str | Seat):
+        raise InvalidInput(field="seat", reason="a seat label or a Seat")
     resolved = layout.seat(seat) if isinstance(seat, str) else seat
     metric = _Metric.of(layout)
     return Fraction(metric.cost(resolved), metric.scale)
@@ -454,11 +466,13 @@ def best_available(
     free but no step up to ``allow`` places them.
     """
     _check_count(count, max_seats)
+    require_instance(layout, SeatLayout, "layout")
     if not isinstance(allow, RelaxationStep):
         raise InvalidInput(field="allow", reason="must be a RelaxationStep")
     if category is not None and category not in layout.categories:
         raise InvalidInput(field="category", reason=f"no category {category!r} in this layout")
-    _check_known(layout, taken, "taken")
+    require_bool(wheelchair, "wheelchair")
+    taken = _check_known(layout, taken, "taken")
     metric = _Metric.of(layout)
     names = layout.categories if category is None else (category,)
     searches = {

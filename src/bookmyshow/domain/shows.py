@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from attrs import define, field, frozen, setters
 
+from bookmyshow.domain._checks import instances, require_instance, shift
 from bookmyshow.domain.catalog import (
     MAX_DURATION,
     MIN_DURATION,
@@ -141,6 +142,8 @@ class Show:
             MIN_DURATION <= self.runtime <= MAX_DURATION
         ):
             raise InvalidInput(field="runtime", reason="must be between 1 minute and 8 hours")
+        # ends_at is derived on every read: a start whose end is past the calendar is refused now.
+        shift(self.starts_at, self.runtime, "starts_at")
         # The frozen fields are set through object.__setattr__ only while constructing.
         object.__setattr__(self, "format", parse_enum(Format, self.format, "format"))
         object.__setattr__(self, "language", clean_text(self.language, "language", max_length=200))
@@ -148,6 +151,10 @@ class Show:
         self.status = parse_enum(ShowStatus, self.status, "status")
         if (self.status is ShowStatus.CANCELLED) != (self.cancel_reason is not None):
             raise InvalidInput(field="cancel_reason", reason="given exactly when cancelled")
+        if self.cancel_reason is not None:
+            self.cancel_reason = clean_text(
+                self.cancel_reason, "cancel_reason", max_length=_MAX_REASON
+            )
 
     @property
     def ends_at(self) -> datetime:
@@ -178,14 +185,21 @@ class Show:
 
     def price_of(self, category: str) -> Money:
         """The price of a seat of ``category``; raises InvalidInput for an unpriced category."""
+        if not isinstance(category, str):
+            raise InvalidInput(field="category", reason="a seat category name")
         try:
             return self.prices[category]
         except KeyError:
             raise InvalidInput(field="category", reason=f"no price for {category!r}") from None
 
     def busy_until(self, rules: ScheduleRules) -> datetime:
-        """When the screen is free again: the end plus the cleaning buffer."""
-        return self.ends_at + rules.cleaning_buffer
+        """When the screen is free again: the end plus the cleaning buffer.
+
+        Raises :class:`InvalidInput` if ``rules`` is not ScheduleRules or that instant would be
+        out of range.
+        """
+        require_instance(rules, ScheduleRules, "rules")
+        return shift(self.ends_at, rules.cleaning_buffer, "rules.cleaning_buffer")
 
     def cancel(self, reason: str) -> None:
         """Mark the show cancelled with ``reason`` (stripped, 1..500 characters).
@@ -209,14 +223,18 @@ def check_no_overlap(new: Show, existing: Iterable[Show], rules: ScheduleRules) 
 
     Each show occupies ``[starts_at, ends_at + cleaning_buffer)``.  Shows on other screens,
     cancelled shows and ``new`` itself (same ``show_id``) are ignored, as is a cancelled ``new``.
-    Raises :class:`ShowOverlap` naming the earliest-starting conflict (then the smallest id).
+    Raises :class:`ShowOverlap` naming the earliest-starting conflict (then the smallest id), and
+    :class:`InvalidInput` for arguments of the wrong type.
     """
+    require_instance(new, Show, "new")
+    others = instances(existing, Show, "existing")
+    require_instance(rules, ScheduleRules, "rules")
     if new.is_cancelled:
         return
     screen = (new.theater_id, new.screen_id)
     conflicts = [
         s
-        for s in existing
+        for s in others
         if (s.theater_id, s.screen_id) == screen
         and s.show_id != new.show_id
         and not s.is_cancelled
@@ -249,9 +267,15 @@ def schedule_show(
     busy, and :class:`InvalidInput` when: the screen is not the theater's; the show starts at or
     before ``now`` or on a local date before the release; the format is not played by both the
     screen and the movie; the movie has no such language; or ``prices`` do not name exactly the
-    screen's seat categories with positive amounts in one currency.
+    screen's seat categories with positive amounts in one currency; also for a movie, theater,
+    screen, rules or existing show of the wrong type.
     """
     rules = rules if rules is not None else ScheduleRules()
+    require_instance(rules, ScheduleRules, "rules")
+    require_instance(movie, Movie, "movie")
+    require_instance(theater, Theater, "theater")
+    require_instance(screen, Screen, "screen")
+    others = instances(existing, Show, "existing")
     require_aware(now)
     require_aware(starts_at, "starts_at")
     if not movie.schedulable:
@@ -290,15 +314,18 @@ def schedule_show(
         language=spoken,
         prices=priced,
     )
-    check_no_overlap(show, existing, rules)
+    check_no_overlap(show, others, rules)
     return show
 
 
 def local_start(show: Show, theater: Theater) -> datetime:
     """The show's start as wall-clock time in ``theater``'s zone.
 
-    Raises :class:`InvalidInput` if the show is not in that theater.
+    Raises :class:`InvalidInput` if the show is not in that theater (or either is of the wrong
+    type).
     """
+    require_instance(show, Show, "show")
+    require_instance(theater, Theater, "theater")
     if show.theater_id != theater.theater_id:
         raise InvalidInput(field="theater_id", reason="the show is not in this theater")
     return theater.local_time(show.starts_at)

@@ -20,6 +20,7 @@ from typing import ClassVar, Final, TypeVar
 
 from attrs import define, evolve, field, frozen
 
+from bookmyshow.domain._checks import require_instance
 from bookmyshow.domain.catalog import clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput, PermissionDenied
 
@@ -230,7 +231,7 @@ PERMISSIONS: Final[Mapping[Action, Mapping[Role, Scope]]] = _table(
 
 
 def _to_roles(values: Iterable[Role | str]) -> frozenset[Role]:
-    if isinstance(values, str) or not isinstance(values, Iterable):
+    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
         raise InvalidInput(field="roles", reason="must be a set of roles")
     roles = frozenset(parse_enum(Role, v, "roles") for v in values)
     if not roles:
@@ -239,7 +240,7 @@ def _to_roles(values: Iterable[Role | str]) -> frozenset[Role]:
 
 
 def _to_ids(values: Iterable[str]) -> frozenset[str]:
-    if isinstance(values, str) or not isinstance(values, Iterable):
+    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
         raise InvalidInput(field="theater_ids", reason="must be a set of theater ids")
     return frozenset(require_id(v, "theater_ids") for v in values)
 
@@ -324,7 +325,8 @@ class User:
 
     def with_roles(self, roles: Iterable[Role | str], theater_ids: Iterable[str] = ()) -> User:
         """A copy with exactly ``roles`` and ``theater_ids``; raises InvalidInput like the class."""
-        return evolve(self, roles=frozenset(roles), theater_ids=frozenset(theater_ids))
+        # The converters check the collections (a bare string is refused, not split).
+        return evolve(self, roles=roles, theater_ids=theater_ids)
 
     def with_password_hash(self, password_hash: str) -> User:
         """A copy with a new password hash."""
@@ -341,12 +343,19 @@ class Resource:
 
     ``owner_id`` is the user a hold, booking, review or account belongs to; ``theater_id`` the
     theater a screen, show or booking is in.  ``resource_id`` only makes messages readable.
+    Raises :class:`InvalidInput` for an unknown kind or an id that is neither None nor valid.
     """
 
     kind: ResourceKind = field(converter=_to_kind)
     resource_id: str | None = None
     owner_id: str | None = None
     theater_id: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("resource_id", "owner_id", "theater_id"):
+            value = getattr(self, name)
+            if value is not None:
+                require_id(value, name)
 
     def describe(self) -> str:
         """``kind:id`` (or just the kind), for messages."""
@@ -367,7 +376,12 @@ def _reach(scope: Scope, principal: Principal, resource: Resource) -> str | None
 
 
 def denial_reason(principal: Principal, action: Action, resource: Resource) -> str | None:
-    """Why ``principal`` may not do ``action`` on ``resource``, or None when it may."""
+    """Why ``principal`` may not do ``action`` on ``resource``, or None when it may.
+
+    Raises :class:`InvalidInput` for an unknown action or arguments of the wrong type.
+    """
+    require_instance(principal, Principal, "principal")
+    require_instance(resource, Resource, "resource")
     action = parse_enum(Action, action, "action")
     if resource.kind not in ACTION_KINDS[action]:
         return f"{action} does not apply to a {resource.kind}"

@@ -12,7 +12,7 @@ A theater's ``time_zone`` is an IANA name checked against the system time-zone d
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, frozen
 
+from bookmyshow.domain._checks import in_zone, instances, require_instance
 from bookmyshow.domain.catalog import Format, clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
@@ -98,7 +99,10 @@ def distance_m(a: GeoPoint, b: GeoPoint) -> int:
     """Great-circle distance between ``a`` and ``b`` in whole metres (haversine, spherical Earth).
 
     Accurate to about 0.5% against the ellipsoid: enough to rank theaters, not to survey.
+    Raises :class:`InvalidInput` unless both are GeoPoints.
     """
+    require_instance(a, GeoPoint, "a")
+    require_instance(b, GeoPoint, "b")
     lat1, lat2 = math.radians(a.lat), math.radians(b.lat)
     dlat = lat2 - lat1
     dlon = math.radians(b.lon - a.lon)
@@ -126,7 +130,7 @@ class City:
 
 
 def _amenities(values: object) -> frozenset[str]:
-    if isinstance(values, str) or not isinstance(values, Iterable):
+    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
         raise InvalidInput(field="amenities", reason="must be a set of names")
     # Amenities are filter tags ("parking", "food court"): compare them lower-case.
     out = frozenset(clean_text(v, "amenities", max_length=_MAX_NAME).casefold() for v in values)
@@ -168,8 +172,11 @@ class Theater:
         return ZoneInfo(self.time_zone)
 
     def local_time(self, instant: datetime) -> datetime:
-        """``instant`` as wall-clock time in the theater; raises InvalidInput if it is naive."""
-        return require_aware(instant, "instant").astimezone(self.zone)
+        """``instant`` as wall-clock time in the theater.
+
+        Raises :class:`InvalidInput` if it is naive or falls outside the calendar in the zone.
+        """
+        return in_zone(require_aware(instant, "instant"), self.zone, "instant")
 
 
 @frozen(kw_only=True)
@@ -199,8 +206,8 @@ class Screen:
         object.__setattr__(self, "formats", formats)
 
     def supports(self, format: Format) -> bool:
-        """Whether this screen can play ``format``."""
-        return format in self.formats
+        """Whether this screen can play ``format``; raises InvalidInput for an unknown format."""
+        return parse_enum(Format, format, "format") in self.formats
 
     @property
     def capacity(self) -> int:
@@ -218,13 +225,16 @@ def theaters_near(
     """Theaters within ``radius_m`` metres of ``origin`` with their distance, nearest first.
 
     Ties are broken by ``theater_id`` so the order is stable.  Raises :class:`InvalidInput` for a
-    negative radius or a limit below 1.
+    negative radius, a limit below 1, an ``origin`` that is not a GeoPoint or ``theaters`` that
+    are not Theaters.
     """
+    require_instance(origin, GeoPoint, "origin")
+    candidates = instances(theaters, Theater, "theaters")
     if isinstance(radius_m, bool) or not isinstance(radius_m, int) or radius_m < 0:
         raise InvalidInput(field="radius_m", reason="must be a non-negative integer")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise InvalidInput(field="limit", reason="must be a positive integer")
-    found = [(t, distance_m(origin, t.location)) for t in theaters]
+    found = [(t, distance_m(origin, t.location)) for t in candidates]
     near = sorted(
         ((t, d) for t, d in found if d <= radius_m), key=lambda p: (p[1], p[0].theater_id)
     )
