@@ -24,8 +24,11 @@ def check_key(key: str) -> str:
 
 
 def check_ttl(ttl: timedelta | None) -> timedelta | None:
-    """Return ``ttl`` if it is ``None`` or positive; raise ``InvalidInput(field="ttl")``."""
-    if ttl is not None and ttl <= timedelta(0):
+    """Return ``ttl`` if it is ``None`` or a positive timedelta.
+
+    Raises ``InvalidInput(field="ttl")`` otherwise.
+    """
+    if ttl is not None and (not isinstance(ttl, timedelta) or ttl <= timedelta(0)):
         raise InvalidInput(field="ttl", reason="must be positive (or None for no expiry)")
     return ttl
 

@@ -26,27 +26,33 @@ TEMPLATE_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
 """Template names are dotted lowercase identifiers: ``"booking.confirmed"``."""
 
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
+_MAX_DEPTH: Final = 32
+"""Template data nests at most this deep (a deeper or self-containing value is refused)."""
 
 
-def _snapshot(value: object, path: str) -> TemplateValue:
+def _snapshot(value: object, path: str, depth: int = 0) -> TemplateValue:
     """A deep copy of ``value`` with sequences as tuples; ``InvalidInput`` for other types."""
     if value is None or isinstance(value, str | int | bool):
         return value
+    if depth >= _MAX_DEPTH:
+        raise InvalidInput(field=path, reason=f"template data nests at most {_MAX_DEPTH} deep")
     if isinstance(value, Mapping):
-        return _snapshot_mapping(value, path)
+        return _snapshot_mapping(value, path, depth + 1)
     if isinstance(value, list | tuple):
-        return tuple(_snapshot(item, f"{path}[{i}]") for i, item in enumerate(value))
+        return tuple(_snapshot(item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
     raise InvalidInput(
         field=path, reason=f"{type(value).__name__} is not template data (str, int, bool, None)"
     )
 
 
-def _snapshot_mapping(value: Mapping[Any, object], path: str) -> dict[str, TemplateValue]:
+def _snapshot_mapping(
+    value: Mapping[Any, object], path: str, depth: int = 0
+) -> dict[str, TemplateValue]:
     out: dict[str, TemplateValue] = {}
     for key, item in value.items():
         if not isinstance(key, str):
             raise InvalidInput(field=path, reason="template data keys are strings")
-        out[key] = _snapshot(item, f"{path}.{key}")
+        out[key] = _snapshot(item, f"{path}.{key}", depth)
     return out
 
 
@@ -63,7 +69,8 @@ class Notification:
     ``notification_id`` makes sending idempotent.  ``data`` is deep-copied (lists become
     tuples).  Raises :class:`~bookmyshow.domain.errors.InvalidInput` for an empty id or user, a
     template name not matching :data:`TEMPLATE_PATTERN`, a malformed e-mail address, or data
-    holding anything but strings, ints, bools, ``None``, sequences and string-keyed mappings.
+    holding anything but strings, ints, bools, ``None``, sequences and string-keyed mappings
+    (nested at most 32 deep).
     """
 
     notification_id: str

@@ -22,6 +22,7 @@ from typing import ClassVar, Protocol
 
 from attrs import define, frozen
 
+from bookmyshow.domain.catalog import parse_enum
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.money import Money
 from bookmyshow.ports.errors import PortError
@@ -97,6 +98,17 @@ def _check_positive(amount: object) -> None:
         raise InvalidInput(field="amount", reason="must be a positive Money amount")
 
 
+def _check_optional_text(owner: object, *names: str) -> None:
+    for name in names:
+        if getattr(owner, name) is not None:
+            _check_text(owner, name)
+
+
+def _check_money(amount: object) -> None:
+    if not isinstance(amount, Money):
+        raise InvalidInput(field="amount", reason="must be Money")
+
+
 @frozen(kw_only=True)
 class ChargeRequest:
     """Charge ``amount`` to ``payment_method`` (a card token) for ``booking_id``.
@@ -125,7 +137,8 @@ class ChargeResult:
 
     ``payment_id`` is the gateway's reference: set for SUCCEEDED and DECLINED, ``None`` for
     UNKNOWN (no answer came back).  ``decline_code`` is set exactly when DECLINED.  Raises
-    ``InvalidInput`` for a combination that breaks these rules.
+    ``InvalidInput`` for a combination that breaks these rules or a field of the wrong type
+    (``outcome`` and ``decline_code`` may be given as their string values).
     """
 
     outcome: ChargeOutcome
@@ -135,6 +148,13 @@ class ChargeResult:
     decline_code: DeclineCode | None = None
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "outcome", parse_enum(ChargeOutcome, self.outcome, "outcome"))
+        if self.decline_code is not None:
+            code = parse_enum(DeclineCode, self.decline_code, "decline_code")
+            object.__setattr__(self, "decline_code", code)
+        check_idempotency_key(self.idempotency_key)
+        _check_money(self.amount)
+        _check_optional_text(self, "payment_id")
         known = self.outcome is not ChargeOutcome.UNKNOWN
         if (self.payment_id is not None) != known:
             raise InvalidInput(field="payment_id", reason="set exactly when the outcome is known")
@@ -173,7 +193,8 @@ class RefundResult:
     """The outcome of a refund.
 
     ``refund_id`` is set when SUCCEEDED or FAILED and ``None`` when UNKNOWN; ``failure_code``
-    is set exactly when FAILED.  Raises ``InvalidInput`` for a combination that breaks these.
+    is set exactly when FAILED.  Raises ``InvalidInput`` for a combination that breaks these or
+    a field of the wrong type (``outcome`` may be given as its string value).
     """
 
     outcome: RefundOutcome
@@ -184,6 +205,11 @@ class RefundResult:
     failure_code: str | None = None
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "outcome", parse_enum(RefundOutcome, self.outcome, "outcome"))
+        check_idempotency_key(self.idempotency_key)
+        _check_text(self, "payment_id")
+        _check_money(self.amount)
+        _check_optional_text(self, "refund_id", "failure_code")
         known = self.outcome is not RefundOutcome.UNKNOWN
         if (self.refund_id is not None) != known:
             raise InvalidInput(field="refund_id", reason="set exactly when the outcome is known")

@@ -12,6 +12,7 @@ from typing import ClassVar, Final, Protocol, TypeAlias
 
 from attrs import define, field, frozen
 
+from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.errors import PortError
 
 __all__ = [
@@ -57,9 +58,17 @@ class InvalidPasswordHash(PortError):
 
 
 def _freeze_extra(value: Mapping[str, ClaimValue]) -> Mapping[str, ClaimValue]:
-    return {
-        k: (v if isinstance(v, str | int | bool | None) else tuple(v)) for k, v in value.items()
-    }
+    if not isinstance(value, Mapping):
+        raise InvalidInput(field="extra", reason="a mapping of claim name to value")
+    out: dict[str, ClaimValue] = {}
+    for k, v in value.items():
+        if isinstance(v, str | int | bool | None):
+            out[k] = v
+        elif isinstance(v, list | tuple) and all(isinstance(item, str) for item in v):
+            out[k] = tuple(v)
+        else:
+            raise InvalidInput(field=f"extra.{k}", reason="claims are str, int, bool, None or strs")
+    return out
 
 
 @frozen(kw_only=True)
@@ -67,7 +76,8 @@ class TokenClaims:
     """What a verified token says: who (``subject``), for whom, until when, plus ``extra``.
 
     ``issued_at`` and ``expires_at`` are whole seconds in UTC (tokens carry integer timestamps).
-    Sequences in ``extra`` come back as tuples.
+    Sequences in ``extra`` come back as tuples; ``extra`` holding anything but claim values raises
+    :class:`~bookmyshow.domain.errors.InvalidInput`.
     """
 
     subject: str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from bookmyshow.domain._checks import shift
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.cache import check_key, check_ttl
 from bookmyshow.ports.clock import Clock
@@ -49,7 +50,11 @@ class MemoryCache:
         return self._live(check_key(key), self._clock.now())
 
     async def get_many(self, keys: Sequence[str]) -> Mapping[str, bytes]:
-        """The live values among ``keys``; raises ``InvalidInput`` if any key is empty."""
+        """The live values among ``keys``; raises ``InvalidInput`` if any key is empty or
+        ``keys`` is a bare string rather than a collection of keys."""
+        if isinstance(keys, str | bytes | Mapping) or not isinstance(keys, Iterable):
+            raise InvalidInput(field="keys", reason="a collection of keys")
+        keys = list(keys)
         for key in keys:
             check_key(key)
         now = self._clock.now()
@@ -60,17 +65,20 @@ class MemoryCache:
                 found[key] = value
         return found
 
-    async def set(self, key: str, value: bytes, *, ttl: timedelta | None = None) -> None:
+    async def set(
+        self, key: str, value: bytes | bytearray | memoryview, *, ttl: timedelta | None = None
+    ) -> None:
         """Store ``value`` (copied to ``bytes``) under ``key`` for ``ttl`` (or until evicted).
 
-        Raises ``InvalidInput`` for an empty key, a non-bytes value or a non-positive ttl.
+        Raises ``InvalidInput`` for an empty key, a non-bytes value or a non-positive ttl (or one
+        reaching past the calendar).
         """
         check_key(key)
         check_ttl(ttl)
         if not isinstance(value, bytes | bytearray | memoryview):
             raise InvalidInput(field="value", reason="cache values are bytes")
         now = self._clock.now()
-        expires_at = None if ttl is None else now + ttl
+        expires_at = None if ttl is None else shift(now, ttl, "ttl")
         if key not in self._entries and len(self._entries) >= self._max_entries:
             self._entries.popitem(last=False)
         self._entries[key] = (bytes(value), expires_at)

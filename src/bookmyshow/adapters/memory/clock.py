@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from bookmyshow.domain._checks import shift
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
 
@@ -45,9 +46,9 @@ class ManualClock:
         Raises :class:`~bookmyshow.domain.errors.InvalidInput` for a negative ``by`` (use
         :meth:`set` to move backwards deliberately).
         """
-        if by < timedelta(0):
-            raise InvalidInput(field="by", reason="a clock advances by a non-negative amount")
-        self._now = self._now + by
+        if not isinstance(by, timedelta) or by < timedelta(0):
+            raise InvalidInput(field="by", reason="a clock advances by a non-negative timedelta")
+        self._now = shift(self._now, by, "by")
         return self._now
 
     def set(self, instant: datetime) -> datetime:

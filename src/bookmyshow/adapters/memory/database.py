@@ -219,6 +219,8 @@ class MemoryDatabase:
     """
 
     def __init__(self, inventory: MemoryInventoryStore | None = None) -> None:
+        if inventory is not None and not isinstance(inventory, MemoryInventoryStore):
+            raise InvalidInput(field="inventory", reason="a MemoryInventoryStore or None")
         self.inventory = inventory if inventory is not None else MemoryInventoryStore()
         self._lock = threading.Lock()
         self._versions = itertools.count(1)
@@ -495,8 +497,13 @@ class MemoryTransaction:
     def _changes_of(self, table: Table[_T]) -> _Changes[_T]:
         changes = self._changes.get(table.kind)
         if changes is None:
-            changes = self._changes[table.kind] = _Changes(table)
+            # Kept only once something is staged or locked (see _keep): a read or a refused
+            # write leaves the transaction exactly as it was.
+            changes = _Changes(table)
         return cast("_Changes[_T]", changes)
+
+    def _keep(self, changes: _Changes[_T]) -> None:
+        self._changes.setdefault(changes.table.kind, changes)
 
     def get(self, table: Table[_T], key: str, *, for_update: bool = False) -> _T | None:
         """A copy of the row as this transaction sees it, or None.
@@ -511,6 +518,7 @@ class MemoryTransaction:
             return None
         if for_update:
             changes.expected.setdefault(key, version)
+            self._keep(changes)
         return table.copy(row)
 
     def get_by(self, table: Table[_T], unique: str, value: Hashable) -> _T | None:
@@ -578,6 +586,7 @@ class MemoryTransaction:
             raise error
         changes.expected.setdefault(key, version)
         changes.staged[key] = changes.table.copy(row)
+        self._keep(changes)
 
     def remove(self, table: Table[_T], key: str) -> _T:
         """Stage deleting the row and return a copy of it; ``NotFound(kind=<kind>)``."""
@@ -593,6 +602,7 @@ class MemoryTransaction:
         else:
             changes.expected.setdefault(key, version)
             changes.staged[key] = _DELETED
+            self._keep(changes)
         return table.copy(current)
 
     # -- seat sales -----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from bookmyshow.domain.errors import InvalidInput
@@ -15,6 +15,11 @@ __all__ = ["MemoryEventBus"]
 logger = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=DomainEvent)
+
+
+def _check_event_type(event_type: object) -> None:
+    if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
+        raise InvalidInput(field="event_type", reason="must be a DomainEvent subclass")
 
 
 def _describe(handler: object) -> str:
@@ -41,7 +46,11 @@ class MemoryEventBus:
         return tuple(self._published)
 
     def of_type(self, event_type: type[E]) -> Sequence[E]:
-        """The published events that are instances of ``event_type``, in order."""
+        """The published events that are instances of ``event_type``, in order.
+
+        Raises ``InvalidInput`` for a ``event_type`` that is not a DomainEvent class.
+        """
+        _check_event_type(event_type)
         return tuple(e for e in self._published if isinstance(e, event_type))
 
     def subscribe(self, event_type: type[E], handler: EventHandler[E]) -> None:
@@ -49,8 +58,7 @@ class MemoryEventBus:
 
         Raises ``InvalidInput`` for a non-event type or a non-callable handler.
         """
-        if not (isinstance(event_type, type) and issubclass(event_type, DomainEvent)):
-            raise InvalidInput(field="event_type", reason="must be a DomainEvent subclass")
+        _check_event_type(event_type)
         if not callable(handler):
             raise InvalidInput(field="handler", reason="must be an async callable")
         self._handlers.append((event_type, handler))
@@ -61,6 +69,8 @@ class MemoryEventBus:
         Raises ``InvalidInput`` (publishing nothing) if an item is not a ``DomainEvent``, and
         ``EventDeliveryFailed`` after delivery if any handler raised.
         """
+        if isinstance(events, str | bytes | Mapping) or not isinstance(events, Iterable):
+            raise InvalidInput(field="events", reason="a sequence of DomainEvent")
         batch = list(events)
         for index, event in enumerate(batch):
             if not isinstance(event, DomainEvent):

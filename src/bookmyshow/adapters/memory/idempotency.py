@@ -35,7 +35,7 @@ class MemoryIdempotencyStore:
     """An :class:`~bookmyshow.ports.idempotency.IdempotencyStore` in a dict.
 
     ``lease`` bounds how long an unfinished start blocks its key; ``retention`` how long a
-    completed key is remembered (both judged by ``clock``).  Every 1024 ``begin`` calls,
+    completed key is remembered (both judged by ``clock``).  Every 1024 started keys,
     completed keys past retention and starts whose lease ended a retention ago are dropped.
     Each call runs without awaiting, so it is atomic on the event loop; not thread-safe.  Raises
     ``InvalidInput`` for a non-positive lease or retention.
@@ -49,8 +49,8 @@ class MemoryIdempotencyStore:
         retention: timedelta = timedelta(hours=24),
     ) -> None:
         for name, value in (("lease", lease), ("retention", retention)):
-            if value <= timedelta(0):
-                raise InvalidInput(field=name, reason="must be positive")
+            if not isinstance(value, timedelta) or value <= timedelta(0):
+                raise InvalidInput(field=name, reason="must be a positive timedelta")
         self._clock = clock
         self._lease = lease
         self._retention = retention
@@ -76,11 +76,10 @@ class MemoryIdempotencyStore:
 
     async def begin(self, key: str, fingerprint: str) -> BeginResult:
         """Start ``key`` or return its completion; see the port for the errors."""
+        if fingerprint is None:  # None means "no fingerprint" to the shared check; begin needs one
+            raise InvalidInput(field="fingerprint", reason="must be a non-empty string")
         check_idempotency_arguments(key, fingerprint)
         now = self._clock.now()
-        self._begins += 1
-        if self._begins % _SWEEP_EVERY == 0:
-            self._sweep(now)
         entry = self._current(key, now)
         if entry is not None:
             if entry.fingerprint != fingerprint:
@@ -90,6 +89,10 @@ class MemoryIdempotencyStore:
             if now < entry.until:
                 raise IdempotencyInProgress(key=key)
             # The previous start's lease ran out: its owner is presumed dead; take over.
+        # Counted only here, so that a refused begin leaves the store exactly as it was.
+        self._begins += 1
+        if self._begins % _SWEEP_EVERY == 0:
+            self._sweep(now)
         self._entries[key] = _Entry(fingerprint=fingerprint, response=None, until=now + self._lease)
         return Started(key=key)
 

@@ -70,7 +70,11 @@ class SequentialIds:
     """
 
     def __init__(self, *, first_booking_number: int = 1) -> None:
-        if not 0 <= first_booking_number < 2**BOOKING_NUMBER_BITS:
+        if (
+            isinstance(first_booking_number, bool)
+            or not isinstance(first_booking_number, int)
+            or not 0 <= first_booking_number < 2**BOOKING_NUMBER_BITS
+        ):
             raise InvalidInput(field="first_booking_number", reason="must be in range(2**40)")
         self._counters: dict[str, int] = {}
         self._next_booking_number = first_booking_number

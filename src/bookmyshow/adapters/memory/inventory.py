@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from attrs import define, field
 
 from bookmyshow.domain.errors import InvalidInput
-from bookmyshow.domain.holds import Hold, HoldRequest, ShowHolds, require_aware
+from bookmyshow.domain.holds import Hold, HoldRequest, ShowHolds, require_aware, seat_set
 from bookmyshow.domain.sales import ShowSales, validate_sale
 
 __all__ = ["MemoryInventoryStore", "MemorySeatHolds", "MemorySeatSales"]
@@ -32,6 +32,12 @@ __all__ = ["MemoryInventoryStore", "MemorySeatHolds", "MemorySeatSales"]
 def _require_id(value: str, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInput(field=name, reason="must be a non-empty string")
+    return value
+
+
+def _require_flag(value: bool, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field=name, reason="must be a bool")
     return value
 
 
@@ -54,8 +60,11 @@ class MemoryInventoryStore:
         """The show's hold state.  Call only under :attr:`holds_lock`.
 
         An unknown show gets an empty state, stored only with ``create=True`` (so that reads
-        and refused calls leave nothing behind).
+        and refused calls leave nothing behind).  Raises ``InvalidInput`` for an empty show id
+        or a non-bool ``create``.
         """
+        _require_id(show_id, "show_id")
+        _require_flag(create, "create")
         state = self._holds.get(show_id)
         if state is None:
             state = ShowHolds(show_id=show_id)
@@ -65,6 +74,8 @@ class MemoryInventoryStore:
 
     def show_sales(self, show_id: str, *, create: bool = False) -> ShowSales:
         """The show's sale record, like :meth:`show_holds`.  Call only under :attr:`sales_lock`."""
+        _require_id(show_id, "show_id")
+        _require_flag(create, "create")
         state = self._sales.get(show_id)
         if state is None:
             state = ShowSales(show_id=show_id)
@@ -102,6 +113,8 @@ class MemorySeatHolds:
 
     async def hold(self, request: HoldRequest, *, now: datetime) -> Hold:
         """Hold every requested seat or none; enforces the request's policy atomically."""
+        if not isinstance(request, HoldRequest):
+            raise InvalidInput(field="request", reason="must be a HoldRequest")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -181,7 +194,7 @@ class MemorySeatSales:
     ) -> None:
         """Sell all ``seats`` to ``booking_id`` or none.  Retrying the same sale is a no-op."""
         # Copy first: a caller's mutable set must not change between validation and use.
-        chosen = frozenset(seats)
+        chosen = seat_set(seats)
         validate_sale(show_id, booking_id, chosen, fencing_token)
         await _io()
         with self.store.sales_lock:

@@ -30,7 +30,9 @@ class MemoryNotifier:
         return tuple(self._outbox)
 
     def sent_to(self, user_id: str) -> Sequence[Notification]:
-        """The notifications sent to ``user_id``, oldest first."""
+        """The notifications sent to ``user_id``, oldest first; InvalidInput for an empty id."""
+        if not isinstance(user_id, str) or not user_id:
+            raise InvalidInput(field="user_id", reason="must be a non-empty string")
         return tuple(n for n in self._outbox if n.user_id == user_id)
 
     def fail_next(self, count: int = 1) -> None:

@@ -195,7 +195,10 @@ class MemoryPaymentGateway:
         return net
 
     def net_for_booking(self, booking_id: str, currency: str = "INR") -> Money:
-        """Captured minus refunded for ``booking_id`` (in ``currency``)."""
+        """Captured minus refunded for ``booking_id`` (in ``currency``); InvalidInput for an
+        empty booking id or a bad currency."""
+        if not isinstance(booking_id, str) or not booking_id:
+            raise InvalidInput(field="booking_id", reason="must be a non-empty string")
         return self._net([e for e in self._ledger if e.booking_id == booking_id], currency)
 
     def net_captured(self, currency: str = "INR") -> Money:

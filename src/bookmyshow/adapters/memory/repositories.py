@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -57,6 +57,12 @@ def _instance(value: object, cls: type[_T], name: str) -> _T:
     return value
 
 
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(field=name, reason="must be a bool")
+    return value
+
+
 def _found(row: _T | None, kind: str, key: str) -> _T:
     if row is None:
         raise NotFound(kind=kind, key=key)
@@ -64,14 +70,15 @@ def _found(row: _T | None, kind: str, key: str) -> _T:
 
 
 def _ids(values: object, name: str) -> frozenset[str]:
-    # A bare string is a collection of characters; refusing it catches a classic slip.
-    if isinstance(values, str) or not isinstance(values, Collection):
+    # A bare string is a collection of characters; refusing it catches a classic slip, and a
+    # mapping would only contribute its keys.
+    if isinstance(values, str | Mapping) or not isinstance(values, Collection):
         raise InvalidInput(field=name, reason="must be a collection of ids, not a single string")
     return frozenset(_key(v, name) for v in values)
 
 
 def _statuses(values: object) -> frozenset[BookingStatus]:
-    if isinstance(values, str) or not isinstance(values, Collection):
+    if isinstance(values, str | Mapping) or not isinstance(values, Collection):
         raise InvalidInput(field="statuses", reason="must be a collection of booking statuses")
     return frozenset(parse_enum(BookingStatus, v, "statuses") for v in values)
 
@@ -213,6 +220,7 @@ class MemoryShowRepository:
     async def get(self, show_id: str, *, for_update: bool = False) -> Show:
         """The show; ``NotFound(kind="show")``."""
         key = _key(show_id, "show_id")
+        _flag(for_update, "for_update")
         await _io()
         return _found(self._tx.get(self._table, key, for_update=for_update), "show", key)
 
@@ -251,6 +259,7 @@ class MemoryShowRepository:
         """Shows matching every given filter (``starts_from`` inclusive, ``starts_before``
         exclusive; cancelled ones only with ``include_cancelled``), ordered by start then id."""
         movie = None if movie_id is None else _key(movie_id, "movie_id")
+        _flag(include_cancelled, "include_cancelled")
         theaters = None if theater_ids is None else _ids(theater_ids, "theater_ids")
         if starts_from is not None:
             require_aware(starts_from, "starts_from")
@@ -304,6 +313,7 @@ class MemoryBookingRepository:
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking:
         """The booking; ``NotFound(kind="booking")``."""
         key = _key(booking_id, "booking_id")
+        _flag(for_update, "for_update")
         await _io()
         return _found(self._tx.get(self._table, key, for_update=for_update), "booking", key)
 

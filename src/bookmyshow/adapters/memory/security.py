@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from attrs import frozen
 
+from bookmyshow.domain._checks import shift
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.security import (
@@ -68,6 +69,10 @@ class ScryptParameters:
     p: int
 
     def __attrs_post_init__(self) -> None:
+        for name in ("log2_n", "r", "p"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput(field="scrypt", reason=f"{name} must be an integer")
         if not (1 <= self.log2_n <= 24 and 1 <= self.r <= 64 and 1 <= self.p <= 16):
             raise InvalidInput(field="scrypt", reason="need 1<=log2_n<=24, 1<=r<=64, 1<=p<=16")
         if self.memory > _MAX_SCRYPT_MEMORY:
@@ -95,6 +100,8 @@ class ScryptPasswordHasher:
     """
 
     def __init__(self, parameters: ScryptParameters | None = None) -> None:
+        if parameters is not None and not isinstance(parameters, ScryptParameters):
+            raise InvalidInput(field="parameters", reason="ScryptParameters or None")
         self.parameters = parameters or ScryptParameters(log2_n=17, r=8, p=1)
 
     @classmethod
@@ -145,10 +152,12 @@ class ScryptPasswordHasher:
         """Whether ``password`` matches ``encoded`` (constant-time digest comparison).
 
         An empty password never matches.  Raises :class:`InvalidPasswordHash` for a string that
-        is not an scrypt PHC hash.
+        is not an scrypt PHC hash, and ``InvalidInput`` for a password that is not a string.
         """
         params, salt, expected = self._parse(encoded)
-        if not isinstance(password, str) or not password:
+        if not isinstance(password, str):
+            raise InvalidInput(field="password", reason="must be a string")
+        if not password:
             return False
         actual = await asyncio.to_thread(self._derive, password, salt, params, len(expected))
         return hmac.compare_digest(actual, expected)
@@ -227,8 +236,8 @@ class HmacTokenService:
         for name, value in (("issuer", issuer), ("audience", audience)):
             if not isinstance(value, str) or not value:
                 raise InvalidInput(field=name, reason="must be a non-empty string")
-        if leeway < timedelta(0):
-            raise InvalidInput(field="leeway", reason="must not be negative")
+        if not isinstance(leeway, timedelta) or leeway < timedelta(0):
+            raise InvalidInput(field="leeway", reason="must be a non-negative timedelta")
         self._secret = secret
         self._clock = clock
         self.issuer = issuer
@@ -249,20 +258,24 @@ class HmacTokenService:
         """A signed token for ``subject`` that expires ``ttl`` (whole seconds, truncated) from now.
 
         Raises :class:`~bookmyshow.domain.errors.InvalidInput` for an empty subject, a ttl under
-        one second, or a reserved or ill-typed extra claim.
+        one second (or reaching past the calendar), or extra claims that are not a mapping of
+        unreserved names to claim values.
         """
         if not isinstance(subject, str) or not subject:
             raise InvalidInput(field="subject", reason="must be a non-empty string")
-        if ttl < timedelta(seconds=1):
-            raise InvalidInput(field="ttl", reason="must be at least one second")
+        if not isinstance(ttl, timedelta) or ttl < timedelta(seconds=1):
+            raise InvalidInput(field="ttl", reason="must be a timedelta of at least one second")
+        if extra is not None and not isinstance(extra, Mapping):
+            raise InvalidInput(field="extra", reason="a mapping of claim name to value")
         claims = _check_extra(extra or {})
         now = self._clock.now()
+        expires = shift(now, ttl, "ttl")
         claims.update(
             sub=subject,
             iss=self.issuer,
             aud=self.audience,
             iat=int(now.timestamp()),
-            exp=int((now + ttl).timestamp()),
+            exp=int(expires.timestamp()),
             jti=secrets.token_urlsafe(16),
         )
         signing_input = f"{self._segment(self._HEADER)}.{self._segment(claims)}"

@@ -36,6 +36,7 @@ from bookmyshow.adapters.memory.repositories import (
     MemoryVenueRepository,
 )
 from bookmyshow.domain.events import DomainEvent
+from bookmyshow.domain.holds import seat_set
 from bookmyshow.ports.inventory import SeatSales
 from bookmyshow.ports.repositories import (
     BookingRepository,
@@ -71,7 +72,7 @@ class MemoryUnitSales:
     ) -> None:
         """Stage selling all ``seats`` to ``booking_id`` or none; a retried sale is a no-op."""
         # Copy first: a caller's mutable set must not change between the check and the commit.
-        chosen = frozenset(seats)
+        chosen = seat_set(seats)
         await _io()
         self._tx.sell(show_id, booking_id, chosen, fencing_token)
 
