@@ -297,7 +297,7 @@ class Target:
 
     @property
     def area(self) -> str:
-        """The module the target lives in (the first part of its name)."""
+        """Where the target lives: its domain module, ``ports`` or ``memory``."""
         return self.name.split(".")[0]
 
     def calls(self) -> st.SearchStrategy[Call]:
@@ -1364,7 +1364,7 @@ DOMAIN_TARGETS: list[Target] = [
         extras={
             "payment_due_at": (T0 - timedelta(days=2),),
             "lines": ((BookingLine(kind="ticket", amount=Money(1)),),),
-            "refunds": ((_refund(Money(1, "USD")),),),
+            "refunds": ((_refund(Money(1, "USD")),), (_refund(), _refund(Money(1)))),
         },
     ),
     Target(

@@ -413,8 +413,9 @@ class Booking:
     constructor itself is for repositories rehydrating a stored booking and records nothing.
     Construction validates the booking's shape and raises :class:`InvalidInput` (or
     :class:`CurrencyMismatch`): non-empty ids and seats, a positive fencing token, a non-negative
-    amount that the quote ``lines`` (when given) add up to, aware datetimes, and a payment
-    deadline after creation.
+    amount that the quote ``lines`` (when given) add up to, aware datetimes, a payment deadline
+    after creation, a bool ``non_cancellable``, non-empty optional texts, and lines, refunds
+    (with distinct ids) and events of the right types.
     """
 
     booking_id: str
@@ -476,6 +477,9 @@ class Booking:
                 raise InvalidInput(field="lines", reason="the lines must add up to amount")
         for refund in self.refunds:
             self._same_currency(refund.amount)
+        refund_ids = [r.refund_id for r in self.refunds]
+        if len(set(refund_ids)) != len(refund_ids):
+            raise InvalidInput(field="refunds", reason="a refund id appears twice")
 
     # -- construction ---------------------------------------------------------------------------
 
