@@ -220,6 +220,9 @@ _SHORT.maxother = 60
 
 AWARE_MAX = datetime.max.replace(tzinfo=UTC)
 AWARE_MIN = datetime.min.replace(tzinfo=UTC)
+# Valid wall-clock values whose instant lies past either end of the calendar once put in UTC.
+PAST_THE_END = datetime.max.replace(tzinfo=timezone(timedelta(hours=-12)))
+BEFORE_THE_START = datetime.min.replace(tzinfo=timezone(timedelta(hours=14)))
 NAIVE = datetime(2030, 1, 7, 12, 0)
 LATER = T0 + timedelta(minutes=1)
 
@@ -370,6 +373,8 @@ def catalogue() -> list[object]:
         NAIVE,
         AWARE_MIN,
         AWARE_MAX,
+        PAST_THE_END,
+        BEFORE_THE_START,
         date(2030, 1, 7),
         time(12, 0),
         timedelta(0),
@@ -1732,6 +1737,12 @@ def _seat_sales() -> MemorySeatSales:
     return MemorySeatSales(_inventory())
 
 
+def _limiter() -> MemoryRateLimiter:
+    limiter = MemoryRateLimiter(_clock())
+    run(limiter.hit("k", limit=3, window=timedelta(minutes=1)))
+    return limiter
+
+
 def _tokens() -> HmacTokenService:
     return HmacTokenService(_SECRET, clock=_clock(), leeway=timedelta(seconds=5))
 
@@ -2240,7 +2251,7 @@ MEMORY_TARGETS: list[Target] = [
     Target(
         "memory.rate_limit.MemoryRateLimiter.hit",
         lambda: method(
-            MemoryRateLimiter(_clock()),
+            _limiter(),
             "hit",
             mutable=True,
             key="k",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bookmyshow.domain._checks import shift
+from bookmyshow.domain._checks import in_zone, shift
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
 
@@ -30,11 +30,12 @@ class ManualClock:
     """A clock that moves only when told to: ``advance(by)`` or ``set(instant)``.
 
     Starts at ``start`` (default :data:`DEFAULT_START`), converted to UTC.  Raises
-    :class:`~bookmyshow.domain.errors.InvalidInput` for a naive ``start``.
+    :class:`~bookmyshow.domain.errors.InvalidInput` for a naive ``start`` or one that falls
+    outside the calendar in UTC.
     """
 
     def __init__(self, start: datetime = DEFAULT_START) -> None:
-        self._now = require_aware(start, "start").astimezone(UTC)
+        self._now = in_zone(require_aware(start, "start"), UTC, "start")
 
     def now(self) -> datetime:
         """The clock's current instant, in UTC."""
@@ -54,9 +55,10 @@ class ManualClock:
     def set(self, instant: datetime) -> datetime:
         """Jump to ``instant`` (forwards or backwards) and return it in UTC.
 
-        Raises :class:`~bookmyshow.domain.errors.InvalidInput` for a naive ``instant``.
+        Raises :class:`~bookmyshow.domain.errors.InvalidInput` for a naive ``instant`` or one
+        outside the calendar in UTC.
         """
-        self._now = require_aware(instant, "instant").astimezone(UTC)
+        self._now = in_zone(require_aware(instant, "instant"), UTC, "instant")
         return self._now
 
     def __repr__(self) -> str:

@@ -38,7 +38,9 @@ class MemoryRateLimiter:
         if self._calls % _SWEEP_EVERY == 0:
             self._sweep(now)
         times, _ = self._hits.get(key, (deque(), window))
-        while times and times[0] + window <= now:
+        # Ages are compared as ``now - t >= window`` rather than ``t + window <= now``: a huge
+        # window must mean "for ever", not overflow past the calendar.
+        while times and now - times[0] >= window:
             times.popleft()
         if len(times) < limit:
             times.append(now)
@@ -50,11 +52,11 @@ class MemoryRateLimiter:
         # been lowered since the older hits were recorded).
         blocking = times[len(times) - limit]
         return RateDecision(
-            allowed=False, limit=limit, remaining=0, retry_after=blocking + window - now
+            allowed=False, limit=limit, remaining=0, retry_after=window - (now - blocking)
         )
 
     def _sweep(self, now: datetime) -> None:
-        stale = [k for k, (times, w) in self._hits.items() if not times or times[-1] + w <= now]
+        stale = [k for k, (times, w) in self._hits.items() if not times or now - times[-1] >= w]
         for key in stale:
             del self._hits[key]
 
