@@ -181,7 +181,7 @@ from bookmyshow.domain.venues import (
 from bookmyshow.ports.cache import check_key, check_ttl
 from bookmyshow.ports.coupons import CouponUsage, Redemption, check_redeem_arguments
 from bookmyshow.ports.idempotency import Completed, Started, check_idempotency_arguments
-from bookmyshow.ports.ids import check_prefix
+from bookmyshow.ports.ids import BOOKING_NUMBER_BITS, check_prefix
 from bookmyshow.ports.notifications import Notification
 from bookmyshow.ports.payments import (
     ChargeOutcome,
@@ -2063,7 +2063,7 @@ MEMORY_TARGETS: list[Target] = [
     Target(
         "memory.ids.SequentialIds",
         lambda: Call(SequentialIds, {"first_booking_number": 5}),
-        extras={"first_booking_number": (2**40,)},
+        extras={"first_booking_number": (2**BOOKING_NUMBER_BITS,)},
     ),
     Target(
         "memory.ids.SequentialIds.new_id",

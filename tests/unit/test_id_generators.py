@@ -9,6 +9,7 @@ import pytest
 from bookmyshow.adapters.memory.clock import ManualClock
 from bookmyshow.adapters.memory.ids import SequentialIds, SortableIds
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.ports.ids import BOOKING_NUMBER_BITS
 
 
 def test_sequential_ids_are_predictable() -> None:
@@ -28,14 +29,14 @@ def test_sequential_booking_numbers_count_up() -> None:
 
 
 def test_sequential_booking_numbers_wrap_within_40_bits() -> None:
-    """The last 40-bit booking number is followed by 0."""
-    ids = SequentialIds(first_booking_number=2**40 - 1)
-    assert [ids.new_booking_number(), ids.new_booking_number()] == [2**40 - 1, 0]
+    """The last booking number is followed by 0."""
+    ids = SequentialIds(first_booking_number=2**BOOKING_NUMBER_BITS - 1)
+    assert [ids.new_booking_number(), ids.new_booking_number()] == [2**BOOKING_NUMBER_BITS - 1, 0]
 
 
-@pytest.mark.parametrize("start", [-1, 2**40])
+@pytest.mark.parametrize("start", [-1, 2**BOOKING_NUMBER_BITS])
 def test_sequential_start_out_of_range_is_refused(start: int) -> None:
-    """A first booking number outside range(2**40) raises InvalidInput."""
+    """A first booking number outside the booking-number range raises InvalidInput."""
     with pytest.raises(InvalidInput) as info:
         SequentialIds(first_booking_number=start)
     assert info.value.field == "first_booking_number"

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from typing import Final, Protocol
 
+from bookmyshow.domain.booking import BOOKING_CODE_SPACE
 from bookmyshow.domain.errors import InvalidInput
 
 __all__ = ["BOOKING_NUMBER_BITS", "ID_PREFIX_PATTERN", "IdGenerator", "check_prefix"]
 
-BOOKING_NUMBER_BITS: Final = 40
-"""Booking numbers are non-negative integers below ``2**40`` (they render as 8 base-32 chars)."""
+BOOKING_NUMBER_BITS: Final = BOOKING_CODE_SPACE.bit_length() - 1
+"""Booking numbers are non-negative integers below ``2**35``: exactly the numbers
+:func:`bookmyshow.domain.booking.booking_code_from` turns into an 8-character code."""
 
 ID_PREFIX_PATTERN: Final = re.compile(r"[a-z][a-z0-9]{0,15}")
 """A prefix is 1-16 lowercase letters and digits, starting with a letter (``"bkg"``, ``"show"``)."""

@@ -58,7 +58,7 @@ class SortableIds:
         return f"{prefix}_{_base32(candidate, _SUFFIX_CHARS)}"
 
     def new_booking_number(self) -> int:
-        """A uniformly random number in ``range(2**40)``."""
+        """A uniformly random number in ``range(2**BOOKING_NUMBER_BITS)``."""
         return secrets.randbits(BOOKING_NUMBER_BITS)
 
 
@@ -75,7 +75,9 @@ class SequentialIds:
             or not isinstance(first_booking_number, int)
             or not 0 <= first_booking_number < 2**BOOKING_NUMBER_BITS
         ):
-            raise InvalidInput(field="first_booking_number", reason="must be in range(2**40)")
+            raise InvalidInput(
+                field="first_booking_number", reason=f"must be in range(2**{BOOKING_NUMBER_BITS})"
+            )
         self._counters: dict[str, int] = {}
         self._next_booking_number = first_booking_number
         self._lock = threading.Lock()
@@ -89,7 +91,7 @@ class SequentialIds:
         return f"{prefix}_{number:012d}"
 
     def new_booking_number(self) -> int:
-        """The next booking number (wrapping to 0 after ``2**40 - 1``)."""
+        """The next booking number (wrapping to 0 after ``2**BOOKING_NUMBER_BITS - 1``)."""
         with self._lock:
             number = self._next_booking_number
             self._next_booking_number = (number + 1) % 2**BOOKING_NUMBER_BITS

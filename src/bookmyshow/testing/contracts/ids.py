@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bookmyshow.domain.booking import booking_code_from, parse_booking_code
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.ids import BOOKING_NUMBER_BITS, ID_PREFIX_PATTERN, IdGenerator
 
@@ -61,8 +62,9 @@ class IdGeneratorContract:
             ids.new_id(prefix)
         assert info.value.field == "prefix"
 
-    def test_booking_numbers_are_40_bit_and_distinct(self, ids: IdGenerator) -> None:
-        """Booking numbers are ints in range(2**40); 500 in a row are distinct."""
+    def test_booking_numbers_make_booking_codes_and_are_distinct(self, ids: IdGenerator) -> None:
+        """Booking numbers are ints every one of which makes a booking code; 500 are distinct."""
         numbers = [ids.new_booking_number() for _ in range(500)]
         assert all(type(n) is int and 0 <= n < 2**BOOKING_NUMBER_BITS for n in numbers)
+        assert all(parse_booking_code(booking_code_from(n)) == n for n in numbers)
         assert len(set(numbers)) == len(numbers)
