@@ -4,6 +4,15 @@ Use it as ``async with uow: …; await uow.commit()``.  Leaving the block withou
 back, and so does an exception.  Events recorded with :meth:`UnitOfWork.record` and those pulled
 from bookings saved in the unit are handed out by :meth:`UnitOfWork.committed_events` only after a
 successful commit, so nothing is published for a rolled-back change.
+
+Concurrent units never lose an update: when a unit saves or removes a row that another unit
+changed and committed after this unit read it (with or without ``for_update``), the save or the
+commit raises :class:`~bookmyshow.ports.errors.Conflict` (``what="concurrent_update"``) and the
+unit changes nothing.  A read with ``for_update`` also guards a row the unit does not change: two
+units that read the same row for update cannot both commit on what they saw — an adapter either
+makes the second wait until the first ends (and then shows it the first one's state) or fails it
+with that same ``Conflict``.  Callers that may race retry the whole unit on ``Conflict``.  (A SQL
+adapter keeps a version per row and updates ``WHERE version = <the version it read>``.)
 """
 
 from __future__ import annotations
@@ -52,7 +61,11 @@ class UnitOfWork(Protocol):
         ...
 
     async def commit(self) -> None:
-        """Make every change durable at once, or raise and change nothing."""
+        """Make every change durable at once, or raise and change nothing.
+
+        Raises ``Conflict`` when another unit won a race (see the module), or a unique constraint
+        or a seat sale no longer holds.
+        """
         ...
 
     async def rollback(self) -> None:

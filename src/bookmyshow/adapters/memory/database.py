@@ -7,10 +7,14 @@ sold seats.  :class:`MemoryTransaction` is one unit's private view of it:
 
 * Writes are staged in the transaction and reads see them (read your writes); other transactions
   see them only once :meth:`MemoryTransaction.commit` has applied them all at once.
-* Optimistic concurrency: the transaction remembers the committed version of every row it read
-  for update or wrote.  Commit refuses with ``Conflict(what="concurrent_update")`` if any of them
-  changed since, with ``Conflict(what="<kind>_id")`` if a row it added now exists, and re-checks
-  every unique constraint against the committed state (another unit may have committed first).
+* Optimistic concurrency: the transaction remembers the committed version of every row it
+  returned to a caller (by any query).  A row it saves or removes, and a row it read for update,
+  is checked at commit against the version the transaction last saw of it: commit refuses with
+  ``Conflict(what="concurrent_update")`` if any of them changed since — so a read-modify-write
+  never overwrites a change committed after the read (no lost update), whether or not the read
+  was for update.  Commit also refuses with ``Conflict(what="<kind>_id")`` if a row it added now
+  exists, and re-checks every unique constraint against the committed state (another unit may
+  have committed first).  Rows only read, and never saved or locked, are not checked.
 * A read for update is an exclusive lock, checked optimistically: committing gives every row
   the transaction read for update a new version even if it did not change it, so of two units
   that read the same row for update only the first to commit succeeds (where a database would
@@ -134,16 +138,21 @@ class Table(Generic[_T]):
         with self._lock:
             return self._owner(name, value)
 
-    def select(self, group: str | None = None, values: Iterable[Hashable] = ()) -> dict[str, _T]:
-        """Committed rows by id: all of them, or those whose ``group`` key is in ``values``."""
+    def select(
+        self, group: str | None = None, values: Iterable[Hashable] = ()
+    ) -> dict[str, tuple[_T, int]]:
+        """Committed rows and their versions by id: all of them, or those whose ``group`` key is
+        in ``values``."""
         with self._lock:
             if group is None:
-                return dict(self._rows)
-            index = self._group_index[group]
-            keys: set[str] = set()
-            for value in values:
-                keys.update(index.get(value, ()))
-            return {k: self._rows[k] for k in keys}
+                keys: Iterable[str] = self._rows.keys()
+            else:
+                index = self._group_index[group]
+                found: set[str] = set()
+                for value in values:
+                    found.update(index.get(value, ()))
+                keys = found
+            return {k: (self._rows[k], self._versions[k]) for k in keys}
 
     # The methods below expect the caller to hold the lock.
 
@@ -295,7 +304,9 @@ class _Changes(Generic[_T]):
     table: Table[_T]
     staged: dict[str, _T | _Tombstone] = field(factory=dict)
     expected: dict[str, int | None] = field(factory=dict)
-    """Per touched id, the committed version the transaction saw (None: it did not exist)."""
+    """Per written or locked id, the committed version commit expects (None: it did not exist)."""
+    seen: dict[str, int] = field(factory=dict)
+    """Per id returned to a caller from the committed state, the version it had then."""
 
     def view(self, key: str) -> tuple[_T | None, int | None]:
         """The row as the transaction sees it, and the committed version to expect."""
@@ -497,7 +508,7 @@ class MemoryTransaction:
     def _changes_of(self, table: Table[_T]) -> _Changes[_T]:
         changes = self._changes.get(table.kind)
         if changes is None:
-            # Kept only once something is staged or locked (see _keep): a read or a refused
+            # Kept only once something is read, staged or locked (see _keep): a refused
             # write leaves the transaction exactly as it was.
             changes = _Changes(table)
         return cast("_Changes[_T]", changes)
@@ -509,16 +520,19 @@ class MemoryTransaction:
         """A copy of the row as this transaction sees it, or None.
 
         ``for_update`` locks the row for this transaction: commit fails if another transaction
-        wrote it, or committed its own lock on it, since this read.
+        wrote it, or committed its own lock on it, since this read.  Without it the read is
+        still remembered, so that saving the row later fails if it changed since.
         """
         self._require_open()
         changes = self._changes_of(table)
         row, version = changes.view(key)
         if row is None:
             return None
+        if key not in changes.staged and version is not None:
+            changes.seen[key] = version
         if for_update:
             changes.expected.setdefault(key, version)
-            self._keep(changes)
+        self._keep(changes)
         return table.copy(row)
 
     def get_by(self, table: Table[_T], unique: str, value: Hashable) -> _T | None:
@@ -533,7 +547,10 @@ class MemoryTransaction:
         if found is None or found[0] in changes.staged:
             # A committed holder this transaction rewrote (to another value) or deleted.
             return None
-        return table.copy(found[1])
+        key, row, version = found
+        changes.seen[key] = version
+        self._keep(changes)
+        return table.copy(row)
 
     def select(
         self,
@@ -547,7 +564,8 @@ class MemoryTransaction:
         that satisfy ``where``, in no particular order."""
         self._require_open()
         changes = self._changes_of(table)
-        rows = table.select(group, values)
+        committed = table.select(group, values)
+        rows = {key: row for key, (row, _) in committed.items()}
         group_of = table.groups[group] if group is not None else None
         for key, row in changes.staged.items():
             if isinstance(row, _Tombstone) or (
@@ -556,7 +574,14 @@ class MemoryTransaction:
                 rows.pop(key, None)
             else:
                 rows[key] = row
-        return [table.copy(r) for r in rows.values() if where is None or where(r)]
+        out: list[_T] = []
+        for key, row in rows.items():
+            if where is None or where(row):
+                if key not in changes.staged:
+                    changes.seen[key] = committed[key][1]
+                out.append(table.copy(row))
+        self._keep(changes)
+        return out
 
     def add(self, table: Table[_T], row: _T) -> None:
         """Stage a new row; ``Conflict(what="<kind>_id")`` if the id exists, or the error of a
@@ -578,7 +603,9 @@ class MemoryTransaction:
         current, version = changes.view(key)
         if current is None:
             raise NotFound(kind=table.kind, key=key)
-        self._stage(changes, key, row, version)
+        # Expect the version the caller's copy was read at, not today's: a save must not
+        # overwrite what another unit committed after this one read the row.
+        self._stage(changes, key, row, changes.seen.get(key, version))
 
     def _stage(self, changes: _Changes[_T], key: str, row: _T, version: int | None) -> None:
         error = _unique_error(changes, key, row, changes.table.owner)
@@ -600,7 +627,7 @@ class MemoryTransaction:
             del changes.staged[key]
             del changes.expected[key]
         else:
-            changes.expected.setdefault(key, version)
+            changes.expected.setdefault(key, changes.seen.get(key, version))
             changes.staged[key] = _DELETED
             self._keep(changes)
         return table.copy(current)

@@ -12,9 +12,10 @@ Make units with :class:`MemoryUnitOfWorkFactory` over one :class:`MemoryDatabase
 The isolation and concurrency rules are those of
 :class:`~bookmyshow.adapters.memory.database.MemoryTransaction`: read your own writes, see
 others' only once they commit, and fail the commit with ``Conflict(what="concurrent_update")``
-when something read for update or written here was written or locked by a unit that committed
-meanwhile.  A read for update is thus an exclusive lock that makes a loser fail instead of wait:
-callers that may race retry the whole unit on ``Conflict``.
+when a row saved or removed here changed since this unit read it, or a row read for update here
+was written or locked by a unit that committed meanwhile.  A read for update is thus an
+exclusive lock that makes a loser fail instead of wait: callers that may race retry the whole
+unit on ``Conflict``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ What it holds an adapter to:
   the others fail — with ``Conflict`` / ``ReviewExists`` / ``SeatsUnavailable``, or, for an
   adapter that locks rows instead of checking versions, with the domain error a loser meets when
   it reads the winner's state — and leave nothing behind.
+* No lost update: a unit that saves a row another unit changed and committed after this unit
+  read it (by any query, even without ``for_update``) fails with
+  ``Conflict(what="concurrent_update")``.
 * ``committed_events()`` is empty until a successful commit, then holds the recorded events and
   those pulled from saved bookings, in the order the calls were made.
 * A unit is used once: entering it again, or calling it after it ended, raises ``InvalidInput``.
@@ -455,6 +458,88 @@ class UnitOfWorkContract(UnitOfWorkSuite):
 
         await in_unit(uow_factory, read)
         assert await _movie_ids(uow_factory, prefix) == {f"{prefix}-{i}" for i in winners}
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize(
+        "read", ["get", "by_idempotency_key", "of_show", "with_status", "movie", "movie_list"]
+    )
+    async def test_a_stale_read_cannot_overwrite_a_later_commit(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds, read: str
+    ) -> None:
+        """Saving a row that another unit changed and committed after this unit read it (by any
+        query, without for_update) is a Conflict, and the other unit's change stays."""
+        world, user = sample_world(ids), sample_user(ids("user"))
+        booking = sample_booking(ids("booking"), user_id=user.user_id, show_id=world.show.show_id)
+
+        async def setup(uow: UnitOfWork) -> None:
+            await add_world(uow, world)
+            await uow.users.add(user)
+            await uow.bookings.add(booking)
+
+        await committed(uow_factory, setup)
+        movie_id = world.movie.movie_id
+        has_read, winner_done = asyncio.Event(), asyncio.Event()
+
+        async def read_stale(uow: UnitOfWork) -> Booking | Movie:
+            if read == "get":
+                return await uow.bookings.get(booking.booking_id)
+            if read == "by_idempotency_key":
+                found = await uow.bookings.by_idempotency_key(user.user_id, booking.idempotency_key)
+                assert found is not None
+                return found
+            if read == "of_show":
+                [only] = await uow.bookings.of_show(world.show.show_id)
+                return only
+            if read == "with_status":
+                pending = await uow.bookings.with_status([BookingStatus.PENDING_PAYMENT])
+                return next(b for b in pending if b.booking_id == booking.booking_id)
+            if read == "movie":
+                return await uow.movies.get(movie_id)
+            return next(m for m in await uow.movies.list() if m.movie_id == movie_id)
+
+        async def stale() -> None:
+            async with uow_factory() as uow:
+                try:
+                    row = await read_stale(uow)
+                finally:
+                    has_read.set()
+                await winner_done.wait()
+                if isinstance(row, Booking):
+                    row.fail_payment("declined", T0)
+                    await uow.bookings.save(row)
+                else:
+                    await uow.movies.save(evolve(row, popularity=2))
+                await uow.commit()
+
+        async def winner() -> None:
+            await has_read.wait()
+            try:
+                async with uow_factory() as uow:
+                    if read.startswith("movie"):
+                        movie = await uow.movies.get(movie_id)
+                        await uow.movies.save(evolve(movie, popularity=1))
+                    else:
+                        found = await uow.bookings.get(booking.booking_id, for_update=True)
+                        found.confirm("pay-1", fresh_booking_code(), T0)
+                        await uow.bookings.save(found)
+                    await uow.commit()
+            finally:
+                winner_done.set()
+
+        lost, won = await asyncio.gather(stale(), winner(), return_exceptions=True)
+        assert won is None
+        assert isinstance(lost, Conflict), lost
+        assert lost.what == "concurrent_update"
+
+        async def check(uow: UnitOfWork) -> None:
+            assert (await uow.movies.get(movie_id)).popularity == (
+                1 if read.startswith("movie") else 0
+            )
+            stored = await uow.bookings.get(booking.booking_id)
+            expected = BookingStatus.PENDING_PAYMENT if read.startswith("movie") else None
+            assert stored.status is (expected or BookingStatus.CONFIRMED)
+
+        await in_unit(uow_factory, check)
 
     @pytest.mark.asyncio
     @pytest.mark.parametrize("slow_bookers", [False, True])
