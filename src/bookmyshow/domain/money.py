@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, cast
 
 from attrs import define, field, frozen
 
@@ -41,6 +41,7 @@ _MAX_RATE_DENOMINATOR: Final = 10**_RATE_DIGITS
 MAX_AMOUNT: Final = 2**63 - 1
 """The largest amount in minor units (it fits a signed 64-bit column); ``-MAX_AMOUNT`` is the
 smallest."""
+_MAX_MAJOR_DIGITS: Final = len(str(MAX_AMOUNT // 100)) - 1  # Decimal.adjusted() of the largest
 
 
 def to_rate(value: Rate, *, field_name: str = "rate") -> Fraction:
@@ -125,20 +126,37 @@ class Money:
     def of(cls, major: int | str | Decimal, currency: str = "INR") -> Money:
         """Build from major units exactly: ``Money.of("123.45")`` is 12345 paise.
 
+        Exact whatever the digits and whatever the caller's decimal context: nothing is rounded.
         Raises :class:`InvalidInput` if the value has more than two decimal places or is not an
         ``int``, ``str`` or ``Decimal`` (a ``float`` or ``bool`` is refused).
         """
         if isinstance(major, bool) or not isinstance(major, int | str | Decimal):
             raise InvalidInput(field="amount", reason="major units as int, str or Decimal")
+        if isinstance(major, int):
+            return cls(_in_range(major * 100), currency)
         try:
-            exact = Decimal(major) * 100
+            value = Decimal(major)  # construction is exact; only Decimal arithmetic rounds
         except ArithmeticError as exc:
             raise InvalidInput(field="amount", reason=f"not a number: {major!r}") from exc
-        if not exact.is_finite() or exact != exact.to_integral_value():
-            raise InvalidInput(field="amount", reason=f"more than two decimals: {major!r}")
-        if abs(exact) > MAX_AMOUNT:  # before int(): a huge exponent would make a huge int
+        if not value.is_finite():
+            raise InvalidInput(field="amount", reason=f"not a finite number: {major!r}")
+        if value.is_zero():
+            return cls(0, currency)
+        if value.adjusted() > _MAX_MAJOR_DIGITS:  # checked before building any big integer
             raise InvalidInput(field="amount", reason="out of range (64-bit minor units)")
-        return cls(int(exact), currency)
+        # Scale by 100 in integers, not with Decimal arithmetic: that rounds to the context's
+        # precision (28 digits by default, less if the caller lowered it), which would turn
+        # "1.000…001" into 100 paise and "1234567.89" at 6 digits into 123457000.
+        sign, digits, exponent = value.as_tuple()
+        significant = len(digits)
+        while digits[significant - 1] == 0:  # trailing zeros carry no value: "1.2300" is 123
+            significant -= 1
+        scale = cast(int, exponent) + (len(digits) - significant) + 2
+        if scale < 0:
+            raise InvalidInput(field="amount", reason=f"more than two decimals: {major!r}")
+        # At most 19 digits and a scale of at most 18 here, given the range check above.
+        minor = int("".join(map(str, digits[:significant]))) * 10**scale
+        return cls(_in_range(-minor if sign else minor), currency)
 
     def _same(self, other: Money) -> None:
         if self.currency != other.currency:
@@ -213,6 +231,12 @@ class Money:
         sign = "-" if self.amount < 0 else ""
         whole, minor = divmod(abs(self.amount), 100)
         return f"{sign}{self.currency} {whole}.{minor:02d}"
+
+
+def _in_range(minor: int) -> int:
+    if not -MAX_AMOUNT <= minor <= MAX_AMOUNT:
+        raise InvalidInput(field="amount", reason="out of range (64-bit minor units)")
+    return minor
 
 
 def _require_money(value: object, name: str) -> Money:
