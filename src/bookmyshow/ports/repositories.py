@@ -125,7 +125,8 @@ class ShowRepository(Protocol):
         starts_before: datetime | None = None,
         include_cancelled: bool = False,
     ) -> Sequence[Show]:
-        """Shows matching every given filter, ordered by start then id."""
+        """Shows matching every given filter (``starts_from`` inclusive, ``starts_before``
+        exclusive; cancelled shows only with ``include_cancelled``), ordered by start then id."""
         ...
 
 

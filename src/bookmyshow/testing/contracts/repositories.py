@@ -620,6 +620,14 @@ class ShowRepositoryContract(UnitOfWorkSuite):
                 include_cancelled=True,
             )
             assert [s.show_id for s in found] == [gone.show_id]
+            # starts_from is inclusive, starts_before exclusive.
+            at, second = later.starts_at, timedelta(seconds=1)
+            found = await uow.shows.find(theater_ids=theaters_, starts_from=at, starts_before=at)
+            assert list(found) == []
+            found = await uow.shows.find(
+                movie_id=one.movie.movie_id, starts_from=at, starts_before=at + second
+            )
+            assert [s.show_id for s in found] == [later.show_id]
             assert list(await uow.shows.find(theater_ids=[])) == []
             assert list(await uow.shows.find(movie_id=ids("movie"))) == []
 

@@ -40,7 +40,7 @@ from bookmyshow.domain.events import BookingConfirmed, BookingCreated, MovieAdde
 from bookmyshow.domain.holds import SeatsUnavailable
 from bookmyshow.domain.reviews import ReviewExists
 from bookmyshow.domain.sales import StaleFencingToken
-from bookmyshow.domain.shows import ShowAlreadyCancelled
+from bookmyshow.domain.shows import Show
 from bookmyshow.ports.errors import Conflict, NotFound
 from bookmyshow.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from bookmyshow.testing.contracts.repositories import (
@@ -66,6 +66,10 @@ _contract = settings(
     max_examples=30,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.differing_executors],
 )
+
+
+class _Closed(Exception):
+    """The locked row was closed by the time a unit read it (a serialized loser)."""
 
 
 def _added(movie: Movie) -> MovieAdded:
@@ -202,6 +206,108 @@ class UnitOfWorkContract(UnitOfWorkSuite):
             assert dict(await uow.sales.sold_seats(show_id)) == {"A1": booking.booking_id}
             assert await uow.sales.return_seats(show_id, booking.booking_id) == {"A1"}
             assert dict(await uow.sales.sold_seats(show_id)) == {}
+
+    @pytest.mark.asyncio
+    async def test_a_unit_sees_its_removals_and_rewrites_of_committed_rows(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """A committed row removed or rewritten in a unit leaves its queries (the old unique
+        value too) at once, and leaves other units' queries only at the commit."""
+        world, user = sample_world(ids), sample_user(ids("user"))
+        movie_id = world.movie.movie_id
+        review = sample_review(ids("review"), movie_id=movie_id, user_id=user.user_id)
+
+        async def setup(uow: UnitOfWork) -> None:
+            await add_world(uow, world)
+            await uow.users.add(user)
+            await uow.reviews.add(review)
+
+        await committed(uow_factory, setup)
+        old_email, new_email = user.email.value, f"{ids('moved')}@example.com"
+        moved = evolve(user, email=new_email)
+
+        async def as_before(other: UnitOfWork) -> None:
+            assert await other.users.by_email(old_email) == user
+            assert await other.users.by_email(new_email) is None
+            assert list(await other.reviews.of_movie(movie_id)) == [review]
+            assert await other.reviews.by_author(movie_id, user.user_id) == review
+
+        async with uow_factory() as uow:
+            assert await uow.reviews.remove(review.review_id) == review
+            with pytest.raises(NotFound):
+                await uow.reviews.get(review.review_id)
+            assert await uow.reviews.by_author(movie_id, user.user_id) is None
+            assert list(await uow.reviews.of_movie(movie_id)) == []
+            assert list(await uow.reviews.ratings_of(movie_id)) == []
+            await uow.users.save(moved)
+            assert await uow.users.by_email(old_email) is None
+            assert await uow.users.by_email(new_email) == moved
+            await in_unit(uow_factory, as_before)
+            await uow.commit()
+
+        async def after(other: UnitOfWork) -> None:
+            assert await other.users.by_email(old_email) is None
+            assert await other.users.by_email(new_email) == moved
+            assert list(await other.reviews.of_movie(movie_id)) == []
+
+        await in_unit(uow_factory, after)
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("constraint", ["email", "idempotency_key", "review", "booking_id"])
+    async def test_one_unit_cannot_stage_a_unique_value_twice(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds, constraint: str
+    ) -> None:
+        """Two rows with one unique value in one unit: the second add, or else the commit, is
+        refused with the constraint's error, and the store keeps neither."""
+        world, user = sample_world(ids), sample_user(ids("user"))
+
+        async def setup(uow: UnitOfWork) -> None:
+            await add_world(uow, world)
+            await uow.users.add(user)
+
+        await committed(uow_factory, setup)
+        movie_id, show_id = world.movie.movie_id, world.show.show_id
+        shared_id = ids("booking")
+        email = f"{ids('shared')}@example.com"
+
+        async def add(uow: UnitOfWork, i: int) -> None:
+            if constraint == "email":
+                await uow.users.add(sample_user(ids("user"), email=email))
+            elif constraint == "review":
+                await uow.reviews.add(
+                    sample_review(ids("review"), movie_id=movie_id, user_id=user.user_id)
+                )
+            else:
+                same_id = constraint == "booking_id"
+                await uow.bookings.add(
+                    sample_booking(
+                        shared_id if same_id else ids("booking"),
+                        user_id=user.user_id,
+                        show_id=show_id,
+                        idempotency_key=f"key-{i}" if same_id else "shared-key",
+                    )
+                )
+
+        async def twice() -> None:
+            async with uow_factory() as uow:
+                await add(uow, 1)
+                await add(uow, 2)
+                await uow.commit()
+
+        with pytest.raises((Conflict, ReviewExists)) as info:
+            await twice()
+        if constraint == "review":
+            assert isinstance(info.value, ReviewExists)
+        else:
+            assert isinstance(info.value, Conflict)
+            assert info.value.what == constraint
+
+        async def read(other: UnitOfWork) -> None:
+            assert await other.users.by_email(email) is None
+            assert await other.reviews.by_author(movie_id, user.user_id) is None
+            assert list(await other.bookings.of_user(user.user_id)) == []
+
+        await in_unit(uow_factory, read)
 
     @pytest.mark.asyncio
     async def test_other_units_see_writes_only_after_commit(
@@ -542,21 +648,80 @@ class UnitOfWorkContract(UnitOfWorkSuite):
         await in_unit(uow_factory, check)
 
     @pytest.mark.asyncio
-    @pytest.mark.parametrize("slow_bookers", [False, True])
-    async def test_a_row_read_for_update_serializes_units(
-        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds, slow_bookers: bool
+    async def test_a_stale_read_cannot_remove_a_later_edit(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
     ) -> None:
-        """Units locking a show serialize: a committed cancel saw every committed booker."""
-        world = sample_world(ids)
+        """Removing a row that another unit changed and committed after this unit read it is a
+        Conflict, and the other unit's change stays."""
+        world, user = sample_world(ids), sample_user(ids("user"))
+        review = sample_review(ids("review"), movie_id=world.movie.movie_id, user_id=user.user_id)
+
+        async def setup(uow: UnitOfWork) -> None:
+            await add_world(uow, world)
+            await uow.users.add(user)
+            await uow.reviews.add(review)
+
+        await committed(uow_factory, setup)
+        edited = review.edit(by=user.user_id, at=T0, text="Better the second time.")
+        has_read, editor_done = asyncio.Event(), asyncio.Event()
+
+        async def remover() -> None:
+            async with uow_factory() as uow:
+                try:
+                    await uow.reviews.get(review.review_id)
+                finally:
+                    has_read.set()
+                await editor_done.wait()
+                await uow.reviews.remove(review.review_id)
+                await uow.commit()
+
+        async def editor() -> None:
+            await has_read.wait()
+            try:
+                await committed(uow_factory, lambda u: u.reviews.save(edited))
+            finally:
+                editor_done.set()
+
+        lost, won = await asyncio.gather(remover(), editor(), return_exceptions=True)
+        assert won is None
+        assert isinstance(lost, Conflict), lost
+        assert lost.what == "concurrent_update"
+        assert await in_unit(uow_factory, lambda u: u.reviews.get(review.review_id)) == edited
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("slow_bookers", [False, True])
+    @pytest.mark.parametrize("locked", ["show", "booking"])
+    async def test_a_row_read_for_update_serializes_units(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds, slow_bookers: bool, locked: str
+    ) -> None:
+        """Units locking a row (a show, a booking) serialize: a unit that closed the row saw
+        every unit that committed work under the lock, and none committed after it."""
+        world, user = sample_world(ids), sample_user(ids("user"))
         show_id = world.show.show_id
-        await committed(uow_factory, lambda u: add_world(u, world))
+        booking = sample_booking(ids("booking"), user_id=user.user_id, show_id=show_id)
+
+        async def setup(uow: UnitOfWork) -> None:
+            await add_world(uow, world)
+            await uow.users.add(user)
+            await uow.bookings.add(booking)
+
+        await committed(uow_factory, setup)
         prefix = ids("movie")
+
+        async def lock(uow: UnitOfWork) -> Show | Booking:
+            if locked == "show":
+                return await uow.shows.get(show_id, for_update=True)
+            return await uow.bookings.get(booking.booking_id, for_update=True)
+
+        def is_closed(row: Show | Booking) -> bool:
+            if isinstance(row, Show):
+                return row.is_cancelled
+            return row.status is not BookingStatus.PENDING_PAYMENT
 
         async def booker(i: int) -> str:
             async with uow_factory() as uow:
-                show = await uow.shows.get(show_id, for_update=True)
-                if show.is_cancelled:
-                    raise ShowAlreadyCancelled(show_id=show_id)
+                if is_closed(await lock(uow)):
+                    raise _Closed(locked)
                 if slow_bookers:
                     for _ in range(3):
                         await uow.movies.get(world.movie.movie_id)
@@ -566,11 +731,16 @@ class UnitOfWorkContract(UnitOfWorkSuite):
 
         async def canceller() -> list[str]:
             async with uow_factory() as uow:
-                show = await uow.shows.get(show_id, for_update=True)
+                row = await lock(uow)
                 movies = await uow.movies.list()
                 seen = sorted(m.movie_id for m in movies if m.movie_id.startswith(prefix))
-                show.cancel(f"seen:{','.join(seen) or 'none'}")
-                await uow.shows.save(show)
+                reason = f"seen:{','.join(seen) or 'none'}"
+                if isinstance(row, Show):
+                    row.cancel(reason)
+                    await uow.shows.save(row)
+                else:
+                    row.fail_payment(reason, T0)
+                    await uow.bookings.save(row)
                 await uow.commit()
             return seen
 
@@ -580,14 +750,20 @@ class UnitOfWorkContract(UnitOfWorkSuite):
         booked = {r for r in results if isinstance(r, str)}
         for result in results:
             if isinstance(result, BaseException):
-                assert isinstance(result, Conflict | ShowAlreadyCancelled), result
+                assert isinstance(result, Conflict | _Closed), result
         outcome = results[2]
-        stored = await in_unit(uow_factory, lambda u: u.shows.get(show_id))
+
+        async def reason(uow: UnitOfWork) -> str | None:
+            if locked == "show":
+                return (await uow.shows.get(show_id)).cancel_reason
+            return (await uow.bookings.get(booking.booking_id)).failure_reason
+
+        stored = await in_unit(uow_factory, reason)
         if isinstance(outcome, list):
             assert booked <= set(outcome)
-            assert stored.cancel_reason == f"seen:{','.join(outcome) or 'none'}"
+            assert stored == f"seen:{','.join(outcome) or 'none'}"
         else:
-            assert not stored.is_cancelled
+            assert stored is None
         assert await _movie_ids(uow_factory, prefix) == booked
 
     @pytest.mark.asyncio
