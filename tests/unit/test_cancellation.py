@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from attrs import evolve
@@ -35,6 +36,15 @@ from tests.unit.test_pricing import (
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 POLICY = CancellationPolicy()
 STARTS = SATURDAY_EVENING
+NEW_YORK = ZoneInfo("America/New_York")
+LONDON = ZoneInfo("Europe/London")
+# Clock changes, as UTC instants: New York falls back and springs forward, then London.
+CLOCK_CHANGES = (
+    (NEW_YORK, datetime(2024, 11, 3, 6, tzinfo=UTC)),
+    (NEW_YORK, datetime(2024, 3, 10, 7, tzinfo=UTC)),
+    (LONDON, datetime(2024, 10, 27, 1, tzinfo=UTC)),
+    (LONDON, datetime(2024, 3, 31, 1, tzinfo=UTC)),
+)
 
 
 def cancel(
@@ -112,6 +122,35 @@ def test_time_zones_do_not_matter() -> None:
     now = STARTS - timedelta(hours=2)
     utc = refund_for(q, q.total, STARTS.astimezone(UTC), now, POLICY)
     assert utc == refund_for(q, q.total, STARTS, now, POLICY)
+
+
+@pytest.mark.parametrize(
+    ("show", "now", "rate"),
+    [
+        # New York falls back at 02:00 EDT on 3 Nov 2024: 00:30 EDT to 02:00 EST is 2 h 30.
+        (datetime(2024, 11, 3, 2, tzinfo=NEW_YORK), datetime(2024, 11, 3, 0, 30), Fraction(3, 4)),
+        # 01:40 EDT to the second 01:10 (EST) is 30 minutes, though the wall clock went back.
+        (
+            datetime(2024, 11, 3, 1, 10, fold=1, tzinfo=NEW_YORK),
+            datetime(2024, 11, 3, 1, 40),
+            Fraction(1, 2),
+        ),
+        # New York springs forward at 02:00 EST on 10 Mar 2024: 01:20 EST to 03:30 EDT is 1 h 10.
+        (
+            datetime(2024, 3, 10, 3, 30, tzinfo=NEW_YORK),
+            datetime(2024, 3, 10, 1, 20),
+            Fraction(1, 2),
+        ),
+    ],
+)
+def test_time_left_is_elapsed_time_across_a_clock_change(
+    show: datetime, now: datetime, rate: Fraction
+) -> None:
+    """Both times in one zone that changes its clocks: the tier follows real elapsed time."""
+    q = worked_example_quote()
+    decision = refund_for(q, q.total, show, now.replace(tzinfo=NEW_YORK), POLICY)
+    assert decision.tier is not None
+    assert decision.tier.ticket_rate == rate
 
 
 # --- what is refunded -----------------------------------------------------------------------------
@@ -358,6 +397,25 @@ def test_cancelling_seats_separately_adds_up(q: Quote, data: st.DataObject) -> N
     first = refund_for(q, q.total, STARTS, now, policy, seats=part).amount
     second = refund_for(q, q.total, STARTS, now, policy, seats=rest).amount if rest else Money(0)
     assert first + second == whole
+
+
+@given(st.sampled_from(CLOCK_CHANGES), st.integers(-4 * 60, 60), st.integers(-30, 4 * 60))
+def test_decision_depends_only_on_the_instants(
+    change: tuple[ZoneInfo, datetime], now_minutes: int, left_minutes: int
+) -> None:
+    """Near a clock change, local times in the theater's zone decide exactly as UTC ones do."""
+    zone, moment = change
+    now = moment + timedelta(minutes=now_minutes)
+    show = now + timedelta(minutes=left_minutes)
+    q = worked_example_quote()
+
+    def decide(show_at: datetime, at: datetime) -> RefundDecision | str:
+        try:
+            return refund_for(q, q.total, show_at, at, POLICY)
+        except NotCancellable as error:
+            return error.reason
+
+    assert decide(show.astimezone(zone), now.astimezone(zone)) == decide(show, now)
 
 
 @given(quotes(), amounts(0, 10**7))

@@ -14,7 +14,8 @@ less than 20 minutes       not cancellable (``too_late``)
 =========================  ==========================================
 
 A tier's lower bound is inclusive: exactly 2 hours before still gets 75%, exactly 20 minutes
-before gets 50%.  Tiers must pay less (or the same) as the show gets closer, so the refund is
+before gets 50%.  The time left is real elapsed time, also across a daylight-saving change in the
+theater's zone.  Tiers must pay less (or the same) as the show gets closer, so the refund is
 monotone: waiting never increases it.
 
 What is refunded, per ticket, from the quote's :class:`~bookmyshow.domain.pricing.TicketBreakdown`:
@@ -186,6 +187,19 @@ class CancellationPolicy:
             if time_left >= tier.before:
                 return tier
         return None
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    """Real time from ``start`` to ``end`` (both aware).
+
+    ``end - start`` is not enough: when both carry the same tzinfo object (one zone with daylight
+    saving, say), Python subtracts the wall-clock readings and ignores the clock change.
+    """
+    start_offset, end_offset = start.utcoffset(), end.utcoffset()
+    if start_offset is None or end_offset is None:
+        raise InvalidInput(field="now", reason="a timezone-aware datetime is required")
+    wall = end.replace(tzinfo=None) - start.replace(tzinfo=None)
+    return wall - (end_offset - start_offset)
 
 
 def _lines(value: Iterable[QuoteLine]) -> tuple[QuoteLine, ...]:
@@ -370,7 +384,7 @@ def refund_for(
             reason=NotCancellableReason.COUPON,
             detail=f"paid with non-cancellable coupon {code or ''}".rstrip(),
         )
-    time_left = show_starts_at - now
+    time_left = _elapsed(now, show_starts_at)
     tier = policy.tier_for(time_left)
     if tier is None:
         raise NotCancellable(
