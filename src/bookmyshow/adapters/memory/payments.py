@@ -24,8 +24,11 @@ The :attr:`~MemoryPaymentGateway.ledger` records every capture and refund that r
 (including those whose answer was "lost"), so tests can assert that money reconciles:
 :meth:`~MemoryPaymentGateway.net_for_booking`, :meth:`~MemoryPaymentGateway.net_captured`.
 
-One :class:`asyncio.Lock` serialises processing, with a yield inside the critical section
-standing in for network latency, so many concurrent tasks get one effect per key.
+Each call yields to the event loop once (standing in for the network round trip) and then does
+its whole check-and-record under one :class:`threading.Lock` without awaiting, so many
+concurrent tasks get one effect per key — also when one gateway serves several event loops on
+several threads (a sync test client runs the app on its own loop; an ``asyncio.Lock`` is bound
+to one loop).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import itertools
+import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import Final, Literal
@@ -148,7 +152,7 @@ class MemoryPaymentGateway:
     """The test payment gateway (see the module documentation for its cards and faults)."""
 
     def __init__(self) -> None:
-        self._lock = asyncio.Lock()
+        self._lock = threading.Lock()
         self._charges: dict[str, tuple[ChargeRequest, ChargeResult]] = {}
         self._refunds: dict[str, tuple[RefundRequest, RefundResult]] = {}
         self._payments: dict[str, _Payment] = {}
@@ -165,27 +169,30 @@ class MemoryPaymentGateway:
         for fault in faults:
             if not isinstance(fault, ChargeFault):
                 raise InvalidInput(field="faults", reason="must be ChargeFault values")
-        self._charge_faults.extend(faults)
+        with self._lock:
+            self._charge_faults.extend(faults)
 
     def inject_refund_faults(self, *faults: RefundFault) -> None:
         """Queue ``faults`` for the next newly processed refunds, one each, in order."""
         for fault in faults:
             if not isinstance(fault, RefundFault):
                 raise InvalidInput(field="faults", reason="must be RefundFault values")
-        self._refund_faults.extend(faults)
+        with self._lock:
+            self._refund_faults.extend(faults)
 
     @property
     def ledger(self) -> Sequence[LedgerEntry]:
         """Every capture and refund that happened, in order (a copy)."""
-        return tuple(self._ledger)
+        with self._lock:
+            return tuple(self._ledger)
 
     def captures(self) -> Sequence[LedgerEntry]:
         """The ledger's captures, in order."""
-        return tuple(e for e in self._ledger if e.kind == "capture")
+        return tuple(e for e in self.ledger if e.kind == "capture")
 
     def refunds(self) -> Sequence[LedgerEntry]:
         """The ledger's refunds, in order."""
-        return tuple(e for e in self._ledger if e.kind == "refund")
+        return tuple(e for e in self.ledger if e.kind == "refund")
 
     def _net(self, entries: Sequence[LedgerEntry], currency: str) -> Money:
         net = Money.zero(currency)
@@ -199,11 +206,11 @@ class MemoryPaymentGateway:
         empty booking id or a bad currency."""
         if not isinstance(booking_id, str) or not booking_id:
             raise InvalidInput(field="booking_id", reason="must be a non-empty string")
-        return self._net([e for e in self._ledger if e.booking_id == booking_id], currency)
+        return self._net([e for e in self.ledger if e.booking_id == booking_id], currency)
 
     def net_captured(self, currency: str = "INR") -> Money:
         """Captured minus refunded over everything (in ``currency``)."""
-        return self._net(self._ledger, currency)
+        return self._net(self.ledger, currency)
 
     # --- the port -----------------------------------------------------------------------------
 
@@ -212,7 +219,8 @@ class MemoryPaymentGateway:
         if not isinstance(request, ChargeRequest):
             raise InvalidInput(field="request", reason="must be a ChargeRequest")
         key = request.idempotency_key
-        async with self._lock:
+        await asyncio.sleep(0)  # the round trip; what follows happens at the gateway, atomically
+        with self._lock:
             stored = self._charges.get(key)
             if stored is not None:
                 if stored[0] != request:
@@ -228,7 +236,6 @@ class MemoryPaymentGateway:
                 fault is None and request.payment_method == CARD_TIMEOUT_NOT_CAPTURED
             ):
                 return unknown
-            await asyncio.sleep(0)  # latency inside the critical section: the lock must hold
             result = self._process_charge(request)
             if fault is ChargeFault.TIMEOUT_CAPTURED or (
                 fault is None and request.payment_method == CARD_TIMEOUT_CAPTURED
@@ -278,7 +285,8 @@ class MemoryPaymentGateway:
     async def charge_status(self, idempotency_key: str) -> ChargeResult | None:
         """The stored result for the key, or ``None`` if no charge with it was received."""
         check_idempotency_key(idempotency_key)
-        async with self._lock:
+        await asyncio.sleep(0)
+        with self._lock:
             stored = self._charges.get(idempotency_key)
             return None if stored is None else stored[1]
 
@@ -294,7 +302,8 @@ class MemoryPaymentGateway:
         if not isinstance(request, RefundRequest):
             raise InvalidInput(field="request", reason="must be a RefundRequest")
         key = request.idempotency_key
-        async with self._lock:
+        await asyncio.sleep(0)  # the round trip; what follows happens at the gateway, atomically
+        with self._lock:
             stored = self._refunds.get(key)
             if stored is not None:
                 if stored[0] != request:
@@ -325,7 +334,6 @@ class MemoryPaymentGateway:
             )
             if fault is RefundFault.TIMEOUT_LOST:
                 return unknown
-            await asyncio.sleep(0)  # latency inside the critical section: the lock must hold
             fails = fault is RefundFault.FAIL or payment.payment_method == CARD_REFUNDS_FAIL
             result = self._process_refund(request, payment, fails=fails)
             return unknown if fault is RefundFault.TIMEOUT_APPLIED else result
@@ -359,6 +367,7 @@ class MemoryPaymentGateway:
     async def refund_status(self, idempotency_key: str) -> RefundResult | None:
         """The stored result for the key, or ``None`` if no refund with it was received."""
         check_idempotency_key(idempotency_key)
-        async with self._lock:
+        await asyncio.sleep(0)
+        with self._lock:
             stored = self._refunds.get(idempotency_key)
             return None if stored is None else stored[1]

@@ -295,14 +295,54 @@ class PaymentGatewayContract:
         assert rest.outcome is RefundOutcome.SUCCEEDED
 
     @pytest.mark.asyncio
+    @pytest.mark.parametrize("change", ["amount", "payment_id", "reason"])
     async def test_refund_key_reuse_is_refused(
+        self, gateway: PaymentGateway, scenarios: PaymentScenarios, change: str
+    ) -> None:
+        """The same refund key with any field changed raises IdempotencyKeyReused and refunds
+        nothing more."""
+        payment_id = await _paid(gateway, scenarios.succeeds, 50000)
+        other_payment = await _paid(gateway, scenarios.succeeds, 50000)
+        original = _refund(payment_id, 100)
+        first = await gateway.refund(original)
+        alterations: dict[str, Any] = {
+            "amount": Money(200),
+            "payment_id": other_payment,
+            "reason": "something else",
+        }
+        with pytest.raises(IdempotencyKeyReused) as info:
+            await gateway.refund(evolve(original, **{change: alterations[change]}))
+        assert info.value.key == original.idempotency_key
+        assert await gateway.refund_status(original.idempotency_key) == first
+        for paid in (payment_id, other_payment):
+            with pytest.raises(RefundExceedsCapture) as exceeded:
+                await gateway.refund(_refund(paid, 50001))
+            assert exceeded.value.refundable == (49900 if paid == payment_id else 50000)
+
+    @pytest.mark.asyncio
+    async def test_replayed_refund_of_the_whole_capture_replays(
         self, gateway: PaymentGateway, scenarios: PaymentScenarios
     ) -> None:
-        """The same refund key with another amount raises IdempotencyKeyReused."""
-        payment_id = await _paid(gateway, scenarios.succeeds, 50000)
-        await gateway.refund(_refund(payment_id, 100, key="rf-fixed"))
-        with pytest.raises(IdempotencyKeyReused):
-            await gateway.refund(_refund(payment_id, 200, key="rf-fixed"))
+        """Replaying a refund that used up the capture returns its result, not an error."""
+        payment_id = await _paid(gateway, scenarios.succeeds, 10000)
+        request = _refund(payment_id, 10000)
+        first = await gateway.refund(request)
+        assert first.outcome is RefundOutcome.SUCCEEDED
+        assert await gateway.refund(request) == first
+
+    @pytest.mark.asyncio
+    async def test_concurrent_replays_refund_once(
+        self, gateway: PaymentGateway, scenarios: PaymentScenarios
+    ) -> None:
+        """50 concurrent sends of one refund all get the same refund, and it counts once."""
+        payment_id = await _paid(gateway, scenarios.succeeds, 10000)
+        request = _refund(payment_id, 1000)
+        results = await asyncio.gather(*(gateway.refund(request) for _ in range(50)))
+        assert len(set(results)) == 1
+        assert results[0].outcome is RefundOutcome.SUCCEEDED
+        with pytest.raises(RefundExceedsCapture) as info:
+            await gateway.refund(_refund(payment_id, 10000))
+        assert info.value.refundable == 9000
 
     @pytest.mark.asyncio
     async def test_refund_of_unknown_payment(self, gateway: PaymentGateway) -> None:
