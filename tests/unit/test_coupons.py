@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from attrs import evolve
@@ -76,6 +77,20 @@ def test_window_is_half_open() -> None:
     check_coupon(coupon, Money.of("500"), END - timedelta(microseconds=1), 0, 0)
     assert reason_of(coupon, now=END) == CouponRejection.EXPIRED
     assert reason_of(coupon, now=START - timedelta(microseconds=1)) == "not_yet_valid"
+
+
+def test_window_follows_real_time_across_a_clock_change() -> None:
+    """In a zone that turns its clocks back, the second 01:10 is after the first 01:30."""
+    new_york = ZoneInfo("America/New_York")
+    first_0130 = datetime(2024, 11, 3, 1, 30, tzinfo=new_york)  # EDT, 05:30 UTC
+    second_0110 = datetime(2024, 11, 3, 1, 10, fold=1, tzinfo=new_york)  # EST, 06:10 UTC
+    coupon = make(valid_from=first_0130, valid_until=second_0110)  # a 40-minute window
+    second_0105 = datetime(2024, 11, 3, 1, 5, fold=1, tzinfo=new_york)  # EST, 06:05 UTC
+    check_coupon(coupon, Money.of("500"), second_0105, 0, 0)
+    assert reason_of(coupon, now=second_0110) == "expired"
+    night = make(valid_from=first_0130 - timedelta(hours=1), valid_until=first_0130)
+    assert reason_of(night, now=second_0110) == "expired"
+    assert reason_of(make(valid_from=second_0110), now=first_0130) == "not_yet_valid"
 
 
 def test_each_rejection_reason() -> None:
