@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -245,6 +246,23 @@ def test_expire_before_the_deadline_is_refused() -> None:
     assert booking.status is BookingStatus.EXPIRED
 
 
+def test_deadline_follows_real_time_across_a_clock_change() -> None:
+    """In a zone that turns its clocks back, a booking due at 01:00 EST is not due at 01:50 EDT."""
+    new_york = ZoneInfo("America/New_York")
+    created = datetime(2024, 11, 3, 1, 50, tzinfo=new_york)  # EDT, 05:50 UTC
+    due = datetime(2024, 11, 3, 1, 0, fold=1, tzinfo=new_york)  # EST, 06:00 UTC
+    booking = attrs.evolve(
+        new_booking(), created_at=created, updated_at=created, payment_due_at=due
+    )
+    with pytest.raises(BookingNotExpired):
+        booking.expire(datetime(2024, 11, 3, 1, 55, tzinfo=new_york))  # EDT, 05:55 UTC
+    booking.expire(datetime(2024, 11, 3, 1, 5, fold=1, tzinfo=new_york))  # EST, 06:05 UTC
+    assert booking.status is BookingStatus.EXPIRED
+    with pytest.raises(InvalidInput) as info:
+        attrs.evolve(booking, created_at=due, payment_due_at=created)
+    assert info.value.field == "payment_due_at"
+
+
 def test_unknown_payment_never_expires() -> None:
     """PAYMENT_UNKNOWN waits for reconciliation: expire raises IllegalTransition."""
     booking = new_booking()
@@ -312,6 +330,29 @@ def test_refund_may_not_exceed_the_payment() -> None:
         "currency": "INR",
     }
     assert info.value.code == "refund_exceeds_payment"
+
+
+def test_earlier_refunds_count_against_what_is_refundable() -> None:
+    """A confirmed booking already refunded ₹100 (say, goodwill) can refund at most the rest."""
+    goodwill = Refund(
+        refund_id="g1",
+        amount=Money(10_000),
+        reason="goodwill",
+        created_at=T0,
+        status=RefundStatus.SUCCEEDED,
+        settled_at=T0,
+    )
+    booking = attrs.evolve(confirmed(), refunds=(goodwill,))
+    assert booking.refundable == Money(40_000)
+    with pytest.raises(RefundExceedsPayment) as info:
+        booking.cancel(refund(40_001), T0, CancelReason.OPERATOR)
+    assert info.value.refundable == 40_000
+    with pytest.raises(RefundExceedsPayment):
+        booking.cancel(refund(50_000), T0, CancelReason.SHOW_CANCELLED)
+    with pytest.raises(InvalidInput):
+        booking.cancel(refund(39_999), T0, CancelReason.SHOW_CANCELLED)
+    booking.cancel(refund(40_000), T0, CancelReason.SHOW_CANCELLED)
+    assert booking.amount_refunded + booking.amount_refund_pending == booking.amount_paid
 
 
 def test_non_cancellable_refuses_the_customer_only() -> None:
