@@ -200,6 +200,36 @@ def test_some_seats_can_be_cancelled() -> None:
         refund_for(q, q.total, STARTS, now, POLICY, seats=set())
 
 
+def test_theater_cancellation_after_a_partial_one_refunds_only_the_rest() -> None:
+    """D5 cancelled (₹233.98 back), then the show is cancelled: ₹376.63 more, ₹610.61 in all."""
+    q = worked_example_quote()
+    first = refund_for(q, q.total, STARTS, STARTS - timedelta(hours=3), POLICY, seats={"D5"})
+    assert first.amount == Money.of("233.98")
+    rest = full_refund(q, q.total, seats={"A1", "A2"}, already_refunded=first.amount)
+    assert rest.amount == Money.of("376.63")
+    assert rest.seats == ("A1", "A2")
+    assert first.amount + rest.amount == q.total
+
+
+def test_partial_refunds_stop_at_what_is_left_of_the_payment() -> None:
+    """When ₹100 was paid, cancelling D5 then A1 and A2 refunds ₹100 in all, not ₹100 twice."""
+    q = worked_example_quote()
+    paid = Money.of("100")
+    now = STARTS - timedelta(hours=3)
+    first = refund_for(q, paid, STARTS, now, POLICY, seats={"D5"})
+    assert first.amount == paid
+    second = refund_for(q, paid, STARTS, now, POLICY, seats={"A1", "A2"}, already_refunded=paid)
+    assert second.amount == Money(0)
+    assert second.lines[-1].kind == RefundKind.LIMIT
+    with pytest.raises(InvalidInput) as info:
+        refund_for(q, paid, STARTS, now, POLICY, already_refunded=paid + Money(1))
+    assert info.value.field == "already_refunded"
+    with pytest.raises(InvalidInput):
+        full_refund(q, paid, already_refunded=Money(-1))
+    with pytest.raises(CurrencyMismatch):
+        full_refund(q, paid, already_refunded=Money(0, "USD"))
+
+
 def test_breakdowns_work_like_the_quote() -> None:
     """Passing the ticket breakdowns gives the same decision as passing the quote."""
     q = worked_example_quote()
@@ -416,6 +446,28 @@ def test_decision_depends_only_on_the_instants(
             return error.reason
 
     assert decide(show.astimezone(zone), now.astimezone(zone)) == decide(show, now)
+
+
+@given(quotes(), cancellation_policies(), st.data(), st.booleans(), amounts(0, 10**7))
+def test_refunds_of_one_booking_never_exceed_the_payment(
+    q: Quote, policy: CancellationPolicy, data: st.DataObject, pay_total: bool, other: Money
+) -> None:
+    """Cancelling some seats, then the rest (or the show), never refunds more than was paid."""
+    q = evolve(q, non_cancellable=False)
+    paid = q.total if pay_total else other
+    part = data.draw(st.sets(st.sampled_from(q.seats), min_size=1, max_size=len(q.seats)))
+    rest = set(q.seats) - part
+    now = STARTS - policy.tiers[0].before
+    first = refund_for(q, paid, STARTS, now, policy, seats=part)
+    refunded = first.amount
+    if rest:
+        second = refund_for(q, paid, STARTS, now, policy, seats=rest, already_refunded=refunded)
+        assert sum(line.amount.amount for line in second.lines) == second.amount.amount
+        refunded += second.amount
+    assert Money(0) <= refunded <= paid
+    last = full_refund(q, paid, seats=rest or None, already_refunded=refunded)
+    assert refunded + last.amount == paid
+    assert sum(line.amount.amount for line in last.lines) == last.amount.amount
 
 
 @given(quotes(), amounts(0, 10**7))

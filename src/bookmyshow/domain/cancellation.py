@@ -31,9 +31,10 @@ What is refunded, per ticket, from the quote's :class:`~bookmyshow.domain.pricin
   the booking service was rendered);
 - **GST on the fee**: in full when ``refund_fee_gst`` is set, else nothing (the default).
 
-The refund is then limited to the amount actually paid (a ``limit`` line shows any reduction), so
-it is never more than was paid and never negative.  A subset of the booking's seats can be
-cancelled by passing ``seats``.
+The refund is then limited to the amount actually paid, less what earlier refunds of the booking
+returned (``already_refunded``; a ``limit`` line shows any reduction), so it is never more than was
+paid and never negative, and the refunds of one booking together never exceed the payment.  A
+subset of the booking's seats can be cancelled by passing ``seats``.
 
 A booking cannot be cancelled (:class:`NotCancellable`) when its status is not ``confirmed``
 (``not_confirmed``), when it was paid with a coupon marked ``non_cancellable`` (``coupon``), or
@@ -41,8 +42,8 @@ when less time is left than the smallest tier (``too_late``, which includes a sh
 started), checked in that order.  The booking's facts come in as arguments, so this module
 depends on no booking module.
 
-When the theater cancels a show, :func:`full_refund` returns every paisa paid — tickets, GST,
-fees and GST on fees — whatever the policy, coupon or time.
+When the theater cancels a show, :func:`full_refund` returns every paisa paid and not refunded
+yet — tickets, GST, fees and GST on fees — whatever the policy, coupon or time.
 """
 
 from __future__ import annotations
@@ -275,6 +276,19 @@ def _check_paid(paid: object, currency: str) -> Money:
     return paid
 
 
+def _refundable(paid: Money, already_refunded: object) -> Money:
+    """What is left of ``paid`` after the earlier refunds of the same booking."""
+    if already_refunded is None:
+        return paid
+    if not isinstance(already_refunded, Money) or already_refunded.amount < 0:
+        raise InvalidInput(field="already_refunded", reason="a non-negative Money or None")
+    if already_refunded.currency != paid.currency:
+        raise CurrencyMismatch(left=paid.currency, right=already_refunded.currency)
+    if already_refunded > paid:
+        raise InvalidInput(field="already_refunded", reason=f"more than was paid, {paid}")
+    return paid - already_refunded
+
+
 def _sum(amounts: Iterable[Money], currency: str) -> Money:
     result = Money.zero(currency)
     for m in amounts:
@@ -350,6 +364,7 @@ def refund_for(
     status: str = CONFIRMED,
     non_cancellable: bool = False,
     seats: Collection[str] | None = None,
+    already_refunded: Money | None = None,
 ) -> RefundDecision:
     """Decide the refund for a customer cancelling at ``now``.
 
@@ -357,14 +372,17 @@ def refund_for(
     was charged; ``status`` is the booking's status (only ``"confirmed"`` can be cancelled);
     ``non_cancellable`` is true when the booking used a non-cancellable coupon (a
     :class:`~bookmyshow.domain.pricing.Quote` records this itself and either suffices);
-    ``seats`` cancels only those seats (``None``: all).
+    ``seats`` cancels only those seats (``None``: all); ``already_refunded`` is what earlier
+    refunds of this booking returned (a partial cancellation, say): the refund is limited to
+    ``paid - already_refunded``.
 
     Raises :class:`NotCancellable` (``not_confirmed``, ``coupon``, ``too_late``, in that order),
-    :class:`InvalidInput` (naive datetimes, negative ``paid``, unknown seats, a bad policy) and
-    :class:`CurrencyMismatch`.
+    :class:`InvalidInput` (naive datetimes, negative ``paid``, ``already_refunded`` negative or
+    above ``paid``, unknown seats, a bad policy) and :class:`CurrencyMismatch`.
     """
     tickets, currency = _breakdowns(quote_or_breakdown, seats)
     paid = _check_paid(paid, currency)
+    refundable = _refundable(paid, already_refunded)
     require_aware(show_starts_at, "show_starts_at")
     require_aware(now)
     if not isinstance(policy, CancellationPolicy):
@@ -398,44 +416,56 @@ def refund_for(
         fee_gst=policy.refund_fee_gst,
     )
     amount = _sum([line.amount for line in lines], currency)
-    if amount > paid:
+    if amount > refundable:
+        limit = (
+            f"Limited to the amount paid, {paid}"
+            if refundable == paid
+            else f"Limited to what is left of the amount paid, {refundable}"
+        )
         lines.append(
             QuoteLine(
-                kind=RefundKind.LIMIT,
-                seat=None,
-                description=f"Limited to the amount paid, {paid}",
-                amount=paid - amount,
+                kind=RefundKind.LIMIT, seat=None, description=limit, amount=refundable - amount
             )
         )
-        amount = paid
+        amount = refundable
     return RefundDecision(
         amount=amount, tier=tier, lines=lines, seats=tuple(t.seat for t in tickets)
     )
 
 
 def full_refund(
-    quote_or_breakdown: Quote | Sequence[TicketBreakdown], paid: Money
+    quote_or_breakdown: Quote | Sequence[TicketBreakdown],
+    paid: Money,
+    *,
+    seats: Collection[str] | None = None,
+    already_refunded: Money | None = None,
 ) -> RefundDecision:
     """Refund everything paid for a booking whose show the theater cancelled.
 
-    The amount is exactly ``paid``: tickets, GST, fees and GST on fees, itemized from the
-    breakdown, plus a ``limit`` line if ``paid`` differs from the breakdown's total.  No policy,
-    coupon or time applies.  Raises :class:`InvalidInput` (negative ``paid``, empty breakdown)
-    and :class:`CurrencyMismatch`.
+    The amount is exactly ``paid - already_refunded`` (``already_refunded``: what earlier
+    refunds of this booking returned, e.g. for seats cancelled before; ``None`` for nothing):
+    tickets, GST, fees and GST on fees of ``seats`` (``None``: all), itemized from the
+    breakdown, plus a ``limit`` line if that amount differs from the itemized total.  No policy,
+    coupon or time applies.  Raises :class:`InvalidInput` (negative ``paid``,
+    ``already_refunded`` negative or above ``paid``, empty breakdown, unknown seats) and
+    :class:`CurrencyMismatch`.
     """
-    tickets, currency = _breakdowns(quote_or_breakdown, None)
+    tickets, currency = _breakdowns(quote_or_breakdown, seats)
     paid = _check_paid(paid, currency)
+    amount = _refundable(paid, already_refunded)
     lines = _itemize(tickets, Fraction(1), fee=True, fee_gst=True)
     itemized = _sum([line.amount for line in lines], currency)
-    if itemized != paid:
+    if itemized != amount:
+        adjusted = (
+            f"Adjusted to the amount paid, {paid}"
+            if amount == paid
+            else f"Adjusted to what is left of the amount paid, {amount}"
+        )
         lines.append(
             QuoteLine(
-                kind=RefundKind.LIMIT,
-                seat=None,
-                description=f"Adjusted to the amount paid, {paid}",
-                amount=paid - itemized,
+                kind=RefundKind.LIMIT, seat=None, description=adjusted, amount=amount - itemized
             )
         )
     return RefundDecision(
-        amount=paid, tier=None, lines=lines, seats=tuple(t.seat for t in tickets), full=True
+        amount=amount, tier=None, lines=lines, seats=tuple(t.seat for t in tickets), full=True
     )
