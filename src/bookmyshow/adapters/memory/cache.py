@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -19,8 +21,9 @@ class MemoryCache:
 
     Expiry is judged against ``clock``; expired entries are dropped when touched.  When a new key
     would exceed ``max_entries``, the least recently used entry (by ``get``/``get_many``/``set``)
-    is evicted.  Each call runs without awaiting, so it is
-    atomic on the event loop; not thread-safe.  Raises ``InvalidInput`` for ``max_entries < 1``.
+    is evicted.  Each call yields to the event loop once (a round trip), then works under a
+    :class:`threading.Lock` without awaiting: atomic for concurrent tasks, and safe for one cache
+    used from several event loops or threads.  Raises ``InvalidInput`` for ``max_entries < 1``.
     """
 
     def __init__(self, clock: Clock, *, max_entries: int = 10_000) -> None:
@@ -29,12 +32,15 @@ class MemoryCache:
         self._clock = clock
         self._max_entries = max_entries
         self._entries: OrderedDict[str, tuple[bytes, datetime | None]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         """Entries currently stored, including expired ones not yet dropped."""
-        return len(self._entries)
+        with self._lock:
+            return len(self._entries)
 
     def _live(self, key: str, now: datetime) -> bytes | None:
+        # Called with the lock held.
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -47,7 +53,10 @@ class MemoryCache:
 
     async def get(self, key: str) -> bytes | None:
         """The live value under ``key`` or ``None``; raises ``InvalidInput`` for an empty key."""
-        return self._live(check_key(key), self._clock.now())
+        check_key(key)
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._live(key, self._clock.now())
 
     async def get_many(self, keys: Sequence[str]) -> Mapping[str, bytes]:
         """The live values among ``keys``; raises ``InvalidInput`` if any key is empty or
@@ -57,12 +66,14 @@ class MemoryCache:
         keys = list(keys)
         for key in keys:
             check_key(key)
-        now = self._clock.now()
+        await asyncio.sleep(0)
         found: dict[str, bytes] = {}
-        for key in keys:
-            value = self._live(key, now)
-            if value is not None:
-                found[key] = value
+        with self._lock:
+            now = self._clock.now()
+            for key in keys:
+                value = self._live(key, now)
+                if value is not None:
+                    found[key] = value
         return found
 
     async def set(
@@ -77,15 +88,21 @@ class MemoryCache:
         check_ttl(ttl)
         if not isinstance(value, bytes | bytearray | memoryview):
             raise InvalidInput(field="value", reason="cache values are bytes")
-        now = self._clock.now()
-        expires_at = None if ttl is None else shift(now, ttl, "ttl")
-        if key not in self._entries and len(self._entries) >= self._max_entries:
-            self._entries.popitem(last=False)
-        self._entries[key] = (bytes(value), expires_at)
-        self._entries.move_to_end(key)
+        data = bytes(value)
+        await asyncio.sleep(0)
+        with self._lock:
+            now = self._clock.now()
+            expires_at = None if ttl is None else shift(now, ttl, "ttl")
+            if key not in self._entries and len(self._entries) >= self._max_entries:
+                self._entries.popitem(last=False)
+            self._entries[key] = (data, expires_at)
+            self._entries.move_to_end(key)
 
     async def delete(self, key: str) -> bool:
         """Remove ``key``; ``True`` if it held a live value.  Raises ``InvalidInput`` if empty."""
-        live = self._live(check_key(key), self._clock.now()) is not None
-        self._entries.pop(key, None)
-        return live
+        check_key(key)
+        await asyncio.sleep(0)
+        with self._lock:
+            live = self._live(key, self._clock.now()) is not None
+            self._entries.pop(key, None)
+            return live

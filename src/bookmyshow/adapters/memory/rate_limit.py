@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import deque
 from datetime import datetime, timedelta
 from typing import Final
@@ -18,14 +20,16 @@ class MemoryRateLimiter:
     """A :class:`~bookmyshow.ports.rate_limit.RateLimiter` keeping each key's allowed-hit times.
 
     A hit made at ``t`` counts until ``t + window``.  Memory is ``O(limit)`` per active key; every
-    1024 hits, keys with no hit inside their last window are forgotten.  Each call runs without
-    awaiting, so it is atomic on the event loop; not thread-safe.
+    1024 hits, keys with no hit inside their last window are forgotten.  Each call yields to the
+    event loop once (a round trip), then counts under a :class:`threading.Lock` without awaiting:
+    atomic for concurrent tasks, and for one limiter used from several event loops or threads.
     """
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._hits: dict[str, tuple[deque[datetime], timedelta]] = {}
         self._calls = 0
+        self._lock = threading.Lock()
 
     async def hit(self, key: str, *, limit: int, window: timedelta) -> RateDecision:
         """Allow and record the hit if the last ``window`` holds fewer than ``limit`` hits.
@@ -33,6 +37,12 @@ class MemoryRateLimiter:
         Raises :class:`~bookmyshow.domain.errors.InvalidInput` for bad arguments.
         """
         check_rate_arguments(key, limit, window)
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._hit(key, limit, window)
+
+    def _hit(self, key: str, limit: int, window: timedelta) -> RateDecision:
+        # Called with the lock held.
         now = self._clock.now()
         self._calls += 1
         if self._calls % _SWEEP_EVERY == 0:
@@ -62,4 +72,5 @@ class MemoryRateLimiter:
 
     def __len__(self) -> int:
         """Keys currently tracked."""
-        return len(self._hits)
+        with self._lock:
+            return len(self._hits)

@@ -253,6 +253,25 @@ class CouponRedemptionsContract:
         assert (await redemptions.usage("RUSH", "u1")).total == 1
 
     @pytest.mark.asyncio
+    async def test_concurrent_releases_give_back_once(self, redemptions: CouponRedemptions) -> None:
+        """50 concurrent releases of one redemption: one returns it, the rest None; one use
+        is given back."""
+        for rid in ("r1", "r2"):
+            await redemptions.redeem(
+                redemption_id=rid,
+                coupon_code="RUSH",
+                user_id="u1",
+                global_limit=None,
+                per_user_limit=None,
+            )
+        results = await asyncio.gather(*(redemptions.release("r1") for _ in range(50)))
+        assert [r for r in results if r is not None] == [
+            Redemption(redemption_id="r1", coupon_code="RUSH", user_id="u1")
+        ]
+        usage = await redemptions.usage("RUSH", "u1")
+        assert (usage.total, usage.by_user) == (1, 1)
+
+    @pytest.mark.asyncio
     @pytest.mark.parametrize(
         ("changes", "field"),
         [
