@@ -2632,7 +2632,7 @@ EXEMPT: Mapping[str, str] = {
     **{f"memory.database.Table.{name}": _PLUMBING for name in ("read", "find", "owner", "select")},
     **{
         f"memory.database.MemoryTransaction.{name}": _PLUMBING
-        for name in ("get", "get_by", "select", "add", "save", "remove")
+        for name in ("get", "exists", "get_by", "select", "add", "save", "remove")
     },
 }
 """Public callables taking arguments that the audit does not call, and why."""

@@ -535,6 +535,13 @@ class MemoryTransaction:
         self._keep(changes)
         return table.copy(row)
 
+    def exists(self, table: Table[_T], key: str) -> bool:
+        """Whether the row exists as this transaction sees it (a check that remembers nothing:
+        no row is handed out, so none needs guarding against a later save)."""
+        self._require_open()
+        row, _ = self._changes_of(table).view(key)
+        return row is not None
+
     def get_by(self, table: Table[_T], unique: str, value: Hashable) -> _T | None:
         """A copy of the row holding ``value`` in unique index ``unique``, as seen here."""
         self._require_open()

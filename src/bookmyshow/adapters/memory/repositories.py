@@ -148,7 +148,8 @@ class MemoryVenueRepository:
         return sorted(self._tx.select(self._cities), key=lambda c: (c.name, c.city_id))
 
     def _require_city(self, city_id: str) -> None:
-        _found(self._tx.get(self._cities, city_id), "city", city_id)
+        if not self._tx.exists(self._cities, city_id):
+            raise NotFound(kind="city", key=city_id)
 
     async def add_theater(self, theater: Theater) -> None:
         """Stage a new theater; ``Conflict(what="theater_id")``; ``NotFound(kind="city")``."""
@@ -182,7 +183,8 @@ class MemoryVenueRepository:
         """Stage a new screen; ``Conflict(what="screen_id")``; ``NotFound(kind="theater")``."""
         _instance(screen, Screen, "screen")
         await _io()
-        _found(self._tx.get(self._theaters, screen.theater_id), "theater", screen.theater_id)
+        if not self._tx.exists(self._theaters, screen.theater_id):
+            raise NotFound(kind="theater", key=screen.theater_id)
         self._tx.add(self._screens, screen)
 
     async def get_screen(self, screen_id: str) -> Screen:
