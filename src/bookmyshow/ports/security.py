@@ -97,7 +97,8 @@ class PasswordHasher(Protocol):
 
         Two calls with the same password give different strings (random salt).  Raises
         :class:`~bookmyshow.domain.errors.InvalidInput` (``field="password"``) for an empty
-        password.
+        password or one that is not Unicode text (a lone surrogate has no UTF-8 form); such a
+        password never verifies.
         """
         ...
 

@@ -56,6 +56,14 @@ def _b64decode(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
 
 
+def _utf8(text: str) -> bytes | None:
+    # A lone surrogate has no UTF-8 form: such a password can be neither hashed nor matched.
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 @frozen
 class ScryptParameters:
     """scrypt cost: ``n = 2**log2_n``, block size ``r``, parallelism ``p``.
@@ -110,9 +118,9 @@ class ScryptPasswordHasher:
         return cls(ScryptParameters(log2_n=8, r=8, p=1))
 
     @staticmethod
-    def _derive(password: str, salt: bytes, params: ScryptParameters, length: int) -> bytes:
+    def _derive(password: bytes, salt: bytes, params: ScryptParameters, length: int) -> bytes:
         return hashlib.scrypt(
-            password.encode("utf-8"),
+            password,
             salt=salt,
             n=params.n,
             r=params.r,
@@ -124,13 +132,17 @@ class ScryptPasswordHasher:
     async def hash(self, password: str) -> str:
         """An encoded scrypt hash of ``password`` with a fresh random salt.
 
-        Raises :class:`~bookmyshow.domain.errors.InvalidInput` for an empty password.
+        Raises :class:`~bookmyshow.domain.errors.InvalidInput` for an empty password or one with
+        no UTF-8 form (a lone surrogate).
         """
         if not isinstance(password, str) or not password:
             raise InvalidInput(field="password", reason="must be a non-empty string")
+        secret = _utf8(password)
+        if secret is None:
+            raise InvalidInput(field="password", reason="must be Unicode text (no lone surrogate)")
         params = self.parameters
         salt = secrets.token_bytes(_SALT_BYTES)
-        digest = await asyncio.to_thread(self._derive, password, salt, params, _DIGEST_BYTES)
+        digest = await asyncio.to_thread(self._derive, secret, salt, params, _DIGEST_BYTES)
         return (
             f"$scrypt$ln={params.log2_n},r={params.r},p={params.p}"
             f"${_b64encode(salt)}${_b64encode(digest)}"
@@ -151,15 +163,17 @@ class ScryptPasswordHasher:
     async def verify(self, password: str, encoded: str) -> bool:
         """Whether ``password`` matches ``encoded`` (constant-time digest comparison).
 
-        An empty password never matches.  Raises :class:`InvalidPasswordHash` for a string that
-        is not an scrypt PHC hash, and ``InvalidInput`` for a password that is not a string.
+        An empty password, or one :meth:`hash` refuses as not Unicode text, never matches.
+        Raises :class:`InvalidPasswordHash` for a string that is not an scrypt PHC hash, and
+        ``InvalidInput`` for a password that is not a string.
         """
         params, salt, expected = self._parse(encoded)
         if not isinstance(password, str):
             raise InvalidInput(field="password", reason="must be a string")
-        if not password:
+        secret = _utf8(password)
+        if not secret:
             return False
-        actual = await asyncio.to_thread(self._derive, password, salt, params, len(expected))
+        actual = await asyncio.to_thread(self._derive, secret, salt, params, len(expected))
         return hmac.compare_digest(actual, expected)
 
     def needs_rehash(self, encoded: str) -> bool:

@@ -79,6 +79,17 @@ class PasswordHasherContract:
         assert not await hasher.verify("", await hasher.hash("x"))
 
     @pytest.mark.asyncio
+    async def test_password_that_is_not_unicode_text_is_refused(
+        self, hasher: PasswordHasher
+    ) -> None:
+        """A password with a lone surrogate (no UTF-8 form) is InvalidInput to hash() and
+        matches nothing in verify()."""
+        with pytest.raises(InvalidInput) as info:
+            await hasher.hash("pass\ud800word")
+        assert info.value.field == "password"
+        assert not await hasher.verify("pass\ud800word", await hasher.hash("password"))
+
+    @pytest.mark.asyncio
     @pytest.mark.parametrize("encoded", ["", "plaintext", "$scrypt$", "$2b$12$abc", "$argon2id$"])
     async def test_malformed_hash_is_an_error(self, hasher: PasswordHasher, encoded: str) -> None:
         """verify() and needs_rehash() raise InvalidPasswordHash for a foreign string."""
