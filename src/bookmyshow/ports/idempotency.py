@@ -12,7 +12,9 @@ fingerprint of the request (e.g. a SHA-256 of its canonical JSON):
   request (fingerprint).
 
 A start that is neither completed nor abandoned (its process died) blocks the key for the store's
-*lease*; after that a new ``begin`` takes the key over.  Completed keys are kept for the store's
+*lease*; after that a new ``begin`` takes the key over.  Starts carry no owner token, so a
+``complete`` or ``abandon`` that the presumed-dead owner sends after a takeover acts on the new
+start: choose a lease well above the longest request.  Completed keys are kept for the store's
 *retention*, then forgotten.  Responses are text (typically JSON): the store does not interpret
 them.
 """
