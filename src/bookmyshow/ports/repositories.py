@@ -85,8 +85,10 @@ class VenueRepository(Protocol):
         """Store a new screen; ``Conflict(what="screen_id")``; ``NotFound(kind="theater")``."""
         ...
 
-    async def get_screen(self, screen_id: str) -> Screen:
-        """The screen; ``NotFound(kind="screen")``."""
+    async def get_screen(self, screen_id: str, *, for_update: bool = False) -> Screen:
+        """The screen; ``NotFound(kind="screen")``.  ``for_update`` locks it for this unit of
+        work: lock the screen before looking for overlapping shows and adding one, so that two
+        units cannot both schedule into the same free slot."""
         ...
 
     async def screens_of(self, theater_id: str) -> Sequence[Screen]:

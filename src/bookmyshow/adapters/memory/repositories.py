@@ -187,11 +187,13 @@ class MemoryVenueRepository:
             raise NotFound(kind="theater", key=screen.theater_id)
         self._tx.add(self._screens, screen)
 
-    async def get_screen(self, screen_id: str) -> Screen:
-        """The screen; ``NotFound(kind="screen")``."""
+    async def get_screen(self, screen_id: str, *, for_update: bool = False) -> Screen:
+        """The screen; ``NotFound(kind="screen")``.  ``for_update`` locks it like
+        :meth:`MemoryShowRepository.get` locks a show."""
         key = _key(screen_id, "screen_id")
+        _flag(for_update, "for_update")
         await _io()
-        return _found(self._tx.get(self._screens, key), "screen", key)
+        return _found(self._tx.get(self._screens, key, for_update=for_update), "screen", key)
 
     async def screens_of(self, theater_id: str) -> Sequence[Screen]:
         """Screens of the theater, ordered by name then id."""

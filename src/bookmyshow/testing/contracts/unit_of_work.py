@@ -27,6 +27,7 @@ another writes the same row from the same task, so adapters that block on row lo
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 from attrs import evolve
@@ -56,6 +57,7 @@ from bookmyshow.testing.fixtures import (
     sample_booking,
     sample_movie,
     sample_review,
+    sample_show,
     sample_user,
     sample_world,
 )
@@ -765,6 +767,48 @@ class UnitOfWorkContract(UnitOfWorkSuite):
         else:
             assert stored is None
         assert await _movie_ids(uow_factory, prefix) == booked
+
+    @pytest.mark.asyncio
+    async def test_locking_the_screen_serializes_overlapping_schedules(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """Units that lock a screen, look for overlapping shows and add one never both commit
+        overlapping shows (the overlap rule has no unique key to lean on)."""
+        world = sample_world(ids)
+        screen_id = world.screen.screen_id
+        await committed(uow_factory, lambda u: add_world(u, world))
+        starts = world.show.ends_at + timedelta(hours=1)
+
+        async def schedule(i: int) -> str:
+            show = sample_show(
+                ids("show"),
+                movie_id=world.movie.movie_id,
+                theater_id=world.theater.theater_id,
+                screen_id=screen_id,
+                starts_at=starts + timedelta(minutes=10 * i),
+            )
+            async with uow_factory() as uow:
+                await uow.venues.get_screen(screen_id, for_update=True)
+                if await uow.shows.on_screen(
+                    screen_id, starts_before=show.ends_at, ends_after=show.starts_at
+                ):
+                    raise _Closed("screen busy")
+                await uow.shows.add(show)
+                await uow.commit()
+            return show.show_id
+
+        results = await asyncio.gather(*(schedule(i) for i in range(6)), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                assert isinstance(result, Conflict | _Closed), result
+        assert sum(isinstance(r, str) for r in results) == 1
+        stored = await in_unit(
+            uow_factory,
+            lambda u: u.shows.on_screen(
+                screen_id, starts_before=starts + timedelta(days=1), ends_after=starts
+            ),
+        )
+        assert [s.show_id for s in stored] == [r for r in results if isinstance(r, str)]
 
     @pytest.mark.asyncio
     @pytest.mark.parametrize("constraint", ["email", "idempotency_key", "review", "booking_id"])
