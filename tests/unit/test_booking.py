@@ -355,6 +355,19 @@ def test_earlier_refunds_count_against_what_is_refundable() -> None:
     assert booking.amount_refunded + booking.amount_refund_pending == booking.amount_paid
 
 
+def test_cancelled_booking_is_refunded_only_once_every_refund_settles() -> None:
+    """With an earlier refund still pending, settling the cancellation's refund is not enough."""
+    pending = Refund(refund_id="g1", amount=Money(10_000), reason="goodwill", created_at=T0)
+    booking = attrs.evolve(confirmed(), refunds=(pending,))
+    booking.cancel(refund(40_000), T0, CancelReason.SHOW_CANCELLED)
+    booking.settle_refund("r1", T0)
+    statuses = [booking.status]
+    booking.settle_refund("g1", T0)
+    statuses.append(booking.status)
+    assert statuses == [BookingStatus.CANCELLED, BookingStatus.REFUNDED]
+    assert booking.amount_refunded == booking.amount_paid
+
+
 def test_non_cancellable_refuses_the_customer_only() -> None:
     """A non-cancellable booking refuses the customer but not a show cancellation."""
     booking = confirmed(non_cancellable=True)

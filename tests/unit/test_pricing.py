@@ -171,6 +171,65 @@ def test_slab_is_chosen_after_the_discount() -> None:
     assert a1.gst_rate == Fraction(12, 100)
 
 
+@pytest.mark.parametrize(
+    ("price", "discount", "rate"),
+    [
+        ("100", None, Fraction(12, 100)),
+        ("120", "20", Fraction(12, 100)),
+        ("120", "19.99", Fraction(18, 100)),
+    ],
+)
+def test_slab_boundary_is_exactly_100_rupees_after_the_discount(
+    price: str, discount: str | None, rate: Fraction
+) -> None:
+    """A ticket at, or discounted to, exactly ₹100.00 is taxed 12%; one at ₹100.01, 18%."""
+    coupon = None
+    if discount is not None:
+        coupon = Coupon(
+            code="C",
+            discount=Money.of(discount),
+            valid_from=SATURDAY_EVENING - timedelta(days=1),
+            valid_until=SATURDAY_EVENING + timedelta(days=1),
+        )
+    q = quote(
+        prices={"regular": Money.of(price)},
+        seats={"A1": "regular"},
+        starts_at=SATURDAY_EVENING,
+        occupied=0,
+        sellable=10,
+        rules=PricingRules(),
+        coupon=coupon,
+    )
+    t = q.tickets[0]
+    assert t.gst_rate == rate
+    assert t.gst == t.net.times(rate)
+    assert q.total == t.net + t.gst
+
+
+def test_free_tickets_and_full_discounts_cost_only_the_fee() -> None:
+    """A ₹0 ticket, or one a 100% coupon makes free, pays no GST; only the fee and its GST."""
+    full = Coupon(
+        code="FREE",
+        discount=Fraction(1),
+        valid_from=SATURDAY_EVENING - timedelta(days=1),
+        valid_until=SATURDAY_EVENING + timedelta(days=1),
+    )
+    rules = PricingRules(convenience_fee=ConvenienceFee.flat(Money.of("20")))
+    q = quote(
+        prices={"regular": Money(0), "prime": Money.of("250")},
+        seats={"A1": "regular", "D5": "prime"},
+        starts_at=SATURDAY_EVENING,
+        occupied=0,
+        sellable=10,
+        rules=rules,
+        coupon=full,
+    )
+    assert [t.net for t in q.tickets] == [Money(0), Money(0)]
+    assert [t.gst for t in q.tickets] == [Money(0), Money(0)]
+    assert q.discount == Money.of("250")
+    assert q.total == Money.of("47.20")  # 2 x (₹20 fee + ₹3.60 GST on it)
+
+
 # --- modifiers ------------------------------------------------------------------------------------
 
 
@@ -586,6 +645,18 @@ def test_lines_and_tickets_sum_exactly_to_a_non_negative_total(q: Quote) -> None
     assert [line.amount for line in q.lines if line.kind == LineKind.TICKET] == [
         t.price for t in q.tickets
     ]
+
+
+@given(quotes())
+def test_nothing_in_a_quote_is_negative(q: Quote) -> None:
+    """Every amount of every ticket, and every line but the discount, is zero or more."""
+    for t in q.tickets:
+        parts = [t.base, t.surge, t.discount, t.price, t.net, t.fee, t.gst, t.fee_gst, t.total]
+        assert all(part.amount >= 0 for part in parts)
+    for line in q.lines:
+        assert (
+            (line.amount.amount <= 0) if line.kind == LineKind.DISCOUNT else line.amount.amount >= 0
+        )
 
 
 @given(pricing_cases())
