@@ -14,6 +14,7 @@ from attrs import evolve
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from bookmyshow.domain.cancellation import CancellationPolicy, NotCancellable, refund_for
 from bookmyshow.domain.coupons import Coupon, CouponRejected
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.money import CurrencyMismatch, Money
@@ -270,6 +271,17 @@ def test_modifier_reads_local_wall_clock() -> None:
     local = datetime(2025, 3, 12, 9, 0, tzinfo=IST)
     assert morning.matches(local, "regular")
     assert not morning.matches(local.astimezone(UTC), "regular")
+
+
+def test_weekday_is_the_local_one() -> None:
+    """00:30 IST on a Saturday is still Friday in UTC: the weekend price follows the local day."""
+    weekend = PriceModifier(name="weekend", change=Fraction(20, 100), weekdays=WEEKEND)
+    after_midnight = datetime(2025, 3, 15, 0, 30, tzinfo=IST)
+    assert after_midnight.astimezone(UTC).weekday() == 4
+    assert weekend.matches(after_midnight, "regular")
+    assert not weekend.matches(after_midnight.astimezone(UTC), "regular")
+    q = one_seat(Money.of("100"), PricingRules(modifiers=[weekend]), starts_at=after_midnight)
+    assert q.tickets[0].price == Money.of("120")
 
 
 def test_category_limited_modifier() -> None:
@@ -554,6 +566,34 @@ def test_coupon_not_fitting_the_order_is_rejected_by_the_quote() -> None:
     assert ok.quote().discount == Money.of("60")
 
 
+def test_non_cancellable_coupon_marks_the_quote() -> None:
+    """A quote priced with a non-cancellable coupon records it, and its booking cannot cancel."""
+    coupon = Coupon(
+        code="nocancel",
+        discount=Fraction(1, 10),
+        valid_from=SATURDAY_EVENING - timedelta(days=1),
+        valid_until=SATURDAY_EVENING + timedelta(days=1),
+        non_cancellable=True,
+    )
+    q = quote(
+        prices={"regular": Money.of("200")},
+        seats={"A1": "regular"},
+        starts_at=SATURDAY_EVENING,
+        occupied=0,
+        sellable=10,
+        rules=PricingRules(),
+        coupon=coupon,
+    )
+    assert (q.coupon_code, q.non_cancellable) == ("NOCANCEL", True)
+    with pytest.raises(NotCancellable) as info:
+        refund_for(
+            q, q.total, SATURDAY_EVENING, SATURDAY_EVENING - timedelta(days=1), CancellationPolicy()
+        )
+    assert info.value.reason == "coupon"
+    plain = one_seat(Money.of("200"))
+    assert (plain.coupon_code, plain.non_cancellable) == (None, False)
+
+
 def test_category_coupon_discounts_only_its_categories() -> None:
     """A recliner-only coupon takes its discount from recliner seats only."""
     coupon = Coupon(
@@ -746,6 +786,15 @@ def test_surge_respects_its_caps(case: PricingCase) -> None:
             assert t.surge_rate <= surge.max_rate
         if surge.max_per_ticket is not None:
             assert t.surge <= surge.max_per_ticket
+
+
+@given(pricing_cases())
+def test_quote_records_the_coupon(case: PricingCase) -> None:
+    """The quote names the coupon it applied and is non-cancellable exactly when the coupon is."""
+    q = case.quote()
+    coupon = case.coupon
+    assert q.coupon_code == (None if coupon is None else coupon.code)
+    assert q.non_cancellable == (coupon is not None and coupon.non_cancellable)
 
 
 @given(pricing_cases())
