@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -80,6 +81,14 @@ class VanishingHolds(MemorySeatHolds):
     async def release(self, show_id: str, hold_id: str, owner_id: str, *, now: datetime) -> Hold:
         """Always: the hold is gone."""
         raise HoldNotFound(show_id=show_id, hold_id=hold_id)
+
+
+class UnreachableReleaseHolds(MemorySeatHolds):
+    """Memory holds whose release fails as if the hold store were unreachable."""
+
+    async def release(self, show_id: str, hold_id: str, owner_id: str, *, now: datetime) -> Hold:
+        """Always: the hold store is down."""
+        raise BackendUnavailable(backend="test", reason="hold store down")
 
 
 @pytest.fixture
@@ -205,6 +214,69 @@ async def test_sale_stands_when_the_hold_is_already_gone(store: MemoryInventoryS
     sold = await inventory.sell(SHOW, "h1", "alice", "b1", EPOCH)
     assert sold.seats == {"A1"}
     assert await sales.sold_seats(SHOW) == {"A1": "b1"}
+
+
+@pytest.mark.asyncio
+async def test_sale_stands_when_the_release_fails(
+    store: MemoryInventoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A durable sale is reported as done (and the failed release logged) if the release fails."""
+    sales = MemorySeatSales(store)
+    inventory = SeatInventory(UnreachableReleaseHolds(store), sales, claim_lease=LEASE)
+    hold = await inventory.hold(request("h1", "alice", ["A1"]), EPOCH)
+    with caplog.at_level(logging.WARNING, logger="bookmyshow.services.inventory"):
+        sold = await inventory.sell(SHOW, "h1", "alice", "b1", EPOCH)
+    assert (sold.hold_id, sold.token, sold.claimed) == ("h1", hold.token, True)
+    assert "hold store down" in caplog.text
+    assert await sales.sold_seats(SHOW) == {"A1": "b1"}
+    # The leftover claimed hold lapses at the end of its lease; its seat stays sold.
+    after = EPOCH + POLICY.ttl
+    states = await inventory.seat_states(SHOW, after, ["A1"])
+    assert states == {"A1": SeatState(status=SeatStatus.SOLD, booking_id="b1")}
+
+
+@pytest.mark.asyncio
+async def test_refused_sale_is_reported_even_if_the_release_fails(
+    store: MemoryInventoryStore,
+) -> None:
+    """A sale refused as sold raises SeatsUnavailable, not the failure to release the hold."""
+    sales = MemorySeatSales(store)
+    inventory = SeatInventory(UnreachableReleaseHolds(store), sales, claim_lease=LEASE)
+    stale = await inventory.hold(request("h1", "alice", ["A1"]), EPOCH)
+    later = stale.expires_at
+    await inventory.hold(request("h2", "bob", ["A1"]), later)
+    await sales.sell(SHOW, "b-stale", stale.seats, fencing_token=stale.token)
+    with pytest.raises(SeatsUnavailable) as info:
+        await inventory.sell(SHOW, "h2", "bob", "b2", later)
+    assert (info.value.seats, info.value.reason) == (frozenset({"A1"}), "sold")
+    assert any("hold store down" in note for note in info.value.__notes__)
+
+
+@pytest.mark.asyncio
+async def test_hold_on_a_sold_seat_is_refused_even_if_the_release_fails(
+    store: MemoryInventoryStore,
+) -> None:
+    """A new hold touching a sold seat raises SeatsUnavailable even when its release fails."""
+    sales = MemorySeatSales(store)
+    inventory = SeatInventory(UnreachableReleaseHolds(store), sales, claim_lease=LEASE)
+    await sales.sell(SHOW, "b1", frozenset({"A1"}), fencing_token=1)
+    with pytest.raises(SeatsUnavailable) as info:
+        await inventory.hold(request("h1", "bob", ["A1", "A2"]), EPOCH)
+    assert (info.value.seats, info.value.reason) == (frozenset({"A1"}), "sold")
+    assert any("hold store down" in note for note in info.value.__notes__)
+
+
+@pytest.mark.asyncio
+async def test_failed_sold_check_is_raised_even_if_the_release_fails(
+    store: MemoryInventoryStore,
+) -> None:
+    """When the sold check fails, its own error is raised, not the failure to release."""
+    sales = FlakySales(MemorySeatSales(store), fail_reads=True)
+    inventory = SeatInventory(UnreachableReleaseHolds(store), sales, claim_lease=LEASE)
+    with pytest.raises(BackendUnavailable) as info:
+        await inventory.hold(request("h1", "bob", ["A1"]), EPOCH)
+    assert info.value.reason == "read timeout"
+    assert any("hold store down" in note for note in info.value.__notes__)
 
 
 @pytest.mark.asyncio

@@ -16,12 +16,13 @@ see ``docs/holds.md``.  This module imports ports and domain only, never an adap
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from attrs import frozen
 
-from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.errors import BookMyShowError, InvalidInput
 from bookmyshow.domain.holds import (
     Hold,
     HoldNotFound,
@@ -58,6 +59,8 @@ class SeatState:
 
 _AVAILABLE = SeatState(status=SeatStatus.AVAILABLE)
 
+_log = logging.getLogger(__name__)
+
 
 class SeatInventory:
     """Holds and sales of seats, kept consistent by the claim → sell → release protocol.
@@ -90,19 +93,23 @@ class SeatInventory:
 
         Raises :class:`SeatsUnavailable` with ``reason="held"`` naming the seats live-held by
         others, or with ``reason="sold"`` naming the sold ones (the new hold is released first),
-        and the hold store's other errors.
+        and the hold store's other errors.  If reading the sold seats fails, the new hold is
+        released and that error raised.  Either way, should the release itself fail, the
+        refusal is still what is raised (with the release failure as a note): the unconfirmed
+        hold then lapses at its expiry.
         """
         hold = await self._holds.hold(request, now=now)
         try:
             sold = await self._sales.sold_seats(request.show_id)
-        except Exception:
+        except Exception as exc:
             # The hold was never confirmed; don't leave it blocking the seats until it expires.
-            await self._holds.release(request.show_id, hold.hold_id, hold.owner_id, now=now)
+            await self._release_or_note(hold, now, exc)
             raise
         taken = frozenset(seat for seat in hold.seats if seat in sold)
         if taken:
-            await self._holds.release(request.show_id, hold.hold_id, hold.owner_id, now=now)
-            raise SeatsUnavailable(show_id=request.show_id, seats=taken, reason="sold")
+            refusal = SeatsUnavailable(show_id=request.show_id, seats=taken, reason="sold")
+            await self._release_or_note(hold, now, refusal)
+            raise refusal
         return hold
 
     async def sell(
@@ -116,26 +123,42 @@ class SeatInventory:
         claim (nothing is sold then) and ``InvalidInput`` for an empty ``booking_id``.  If the
         sales store fails with another error the hold stays claimed, so that retrying with the same
         ``booking_id`` completes the sale at most once.
+
+        Once the sales store has answered, that answer is the result: a failure to release the
+        hold afterwards never turns a durable sale into an error, nor hides a refusal (the claimed
+        hold then lapses at the end of its lease, and its sold seats cannot be held again).
         """
         if not isinstance(booking_id, str) or not booking_id:
             raise InvalidInput(field="booking_id", reason="must not be empty")
         hold = await self._holds.claim(show_id, hold_id, owner_id, lease=self._lease, now=now)
         try:
             await self._sales.sell(show_id, booking_id, hold.seats, fencing_token=hold.token)
-        except (SeatsUnavailable, StaleFencingToken):
+        except (SeatsUnavailable, StaleFencingToken) as refusal:
             # These seats can never be sold from this hold; free the rest of it now.
-            await self._release_if_present(hold, now)
+            await self._release_or_note(hold, now, refusal)
             raise
-        await self._release_if_present(hold, now)
+        # Reporting the release failure would make the caller believe the sale failed and refund
+        # a customer who holds sold seats; the lease ends the hold on its own.
+        await self._release_or_note(hold, now, None)
         return hold
 
-    async def _release_if_present(self, hold: Hold, now: datetime) -> None:
+    async def _release_or_note(self, hold: Hold, now: datetime, outcome: Exception | None) -> None:
+        """Release ``hold``; a failure is noted on ``outcome`` (or logged), never raised.
+
+        Only called once the outcome is decided, so the release is clean-up: the hold lapses at
+        its expiry anyway.  ``HoldNotFound`` means it is already gone (its lease ran out and it
+        was cleaned up or taken over), which is what releasing was for.
+        """
         try:
             await self._holds.release(hold.show_id, hold.hold_id, hold.owner_id, now=now)
         except HoldNotFound:
-            # The hold is already gone (its lease ran out and it was cleaned up or taken over);
-            # removing it was the whole point, and a durable sale stands regardless.
             return
+        except BookMyShowError as exc:
+            message = f"releasing hold {hold.hold_id!r} of show {hold.show_id!r} failed: {exc!r}"
+            if outcome is None:
+                _log.warning("%s; it lapses at %s", message, hold.expires_at.isoformat())
+            else:
+                outcome.add_note(message)
 
     async def give_back(self, show_id: str, booking_id: str) -> frozenset[str]:
         """Return a booking's seats to sale; returns them (empty if it had none)."""
