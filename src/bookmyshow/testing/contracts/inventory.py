@@ -42,6 +42,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     invariant,
     multiple,
+    precondition,
     rule,
     run_state_machine_as_test,
 )
@@ -190,6 +191,7 @@ class _ModelHold:
     created_at: datetime
     expires_at: datetime
     max_expires_at: datetime
+    claimed: bool = False
 
     def live(self, now: datetime) -> bool:
         """Live until, not including, expires_at."""
@@ -284,6 +286,9 @@ def _machine(factory: InventoryFactory) -> type[RuleBasedStateMachine]:
             self.show_id = _show_id()
             self.model = _Model(policy=CONTRACT_POLICY)
             self.counter = 0
+            # Holds claimed by the ``claim`` rule whose sale has not reached the sales store yet
+            # (a seller paused between the two steps), as the seller saw them.
+            self.in_flight: dict[str, _ModelHold] = {}
             self.pairs = self.runner.run(self._open())
             self.inventories = [
                 SeatInventory(p.holds, p.sales, claim_lease=_LEASE) for p in self.pairs
@@ -420,6 +425,7 @@ def _machine(factory: InventoryFactory) -> type[RuleBasedStateMachine]:
                     created_at=hold.created_at,
                     expires_at=new_expiry,
                     max_expires_at=hold.max_expires_at,
+                    claimed=hold.claimed,
                 )
                 assert _as_model(result) == updated
                 self.model.holds[hold_id] = updated
@@ -509,6 +515,76 @@ def _machine(factory: InventoryFactory) -> type[RuleBasedStateMachine]:
             self.model.record_sale(hold.seats, booking_id, hold.token)
             return booking_id
 
+        @rule(hold_id=granted, as_owner=st.booleans(), via=st.integers(0, 1))
+        def claim(self, hold_id: str, as_owner: bool, via: int) -> None:
+            """Claim alone (a sale that then pauses): live and owner only; never shortens."""
+            now = self.clock.now()
+            known = self.model.ever[hold_id]
+            owner = self.owner_for(known, as_owner)
+            result, error = self.call(
+                "claim",
+                self.pick(via)[0].holds.claim(self.show_id, hold_id, owner, lease=_LEASE, now=now),
+            )
+            hold = self.model.holds.get(hold_id)
+            if hold is None:
+                _expect_gone(error, "claim of a dropped hold")
+            elif not hold.live(now):
+                if as_owner or not isinstance(error, NotHoldOwner):
+                    _expect(error, HoldNotFound, "claim of an expired hold")
+            elif not as_owner:
+                _expect(error, NotHoldOwner, "claim by a stranger")
+            else:
+                assert error is None, f"claim refused: {error!r}"
+                assert result is not None
+                claimed = _ModelHold(
+                    hold_id=hold.hold_id,
+                    owner_id=hold.owner_id,
+                    seats=hold.seats,
+                    token=hold.token,
+                    created_at=hold.created_at,
+                    expires_at=max(hold.expires_at, now + _LEASE),
+                    max_expires_at=hold.max_expires_at,
+                    claimed=True,
+                )
+                assert _as_model(result) == claimed
+                self.model.holds[hold_id] = self.in_flight[hold_id] = claimed
+
+        @precondition(lambda self: bool(self.in_flight))
+        @rule(target=bookings, data=st.data(), via=st.integers(0, 1))
+        def finish_sale(self, data: st.DataObject, via: int) -> str | MultipleResults[str]:
+            """A paused sale resumes: sell with the claimed token, then release (maybe too late)."""
+            now = self.clock.now()
+            hold_id = data.draw(st.sampled_from(sorted(self.in_flight)), label="in flight")
+            claimed = self.in_flight.pop(hold_id)
+            pair = self.pick(via)[0]
+            booking_id = self.next_id("f")
+            _, error = self.call(
+                "finish sale",
+                pair.sales.sell(
+                    self.show_id, booking_id, claimed.seats, fencing_token=claimed.token
+                ),
+            )
+            refusal = self.model.sale_refusal(claimed.seats, claimed.token)
+            if refusal is not None:
+                _check_sale_refusal(error, refusal, claimed.token)
+            else:
+                assert error is None, f"sale of a claimed hold refused: {error!r}"
+                self.model.record_sale(claimed.seats, booking_id, claimed.token)
+            result, error = self.call(
+                "finish release",
+                pair.holds.release(self.show_id, hold_id, claimed.owner_id, now=now),
+            )
+            hold = self.model.holds.pop(hold_id, None)
+            if hold is None:
+                _expect_gone(error, "release after the hold was dropped")
+            elif hold.live(now) or error is None:
+                assert error is None, f"release refused: {error!r}"
+                assert result is not None
+                assert _as_model(result) == hold
+            else:
+                _expect(error, HoldNotFound, "release of an expired hold")
+            return booking_id if refusal is None else multiple()
+
         @rule(target=bookings, hold_id=granted, via=st.integers(0, 1))
         def stale_sell(self, hold_id: str, via: int) -> str | MultipleResults[str]:
             """A non-live hold cannot be claimed; its token alone decides a direct sale."""
@@ -565,7 +641,7 @@ def _machine(factory: InventoryFactory) -> type[RuleBasedStateMachine]:
             expired = {h.hold_id: h for h in self.model.holds.values() if not h.live(now)}
             purged = [_as_model(h) for h in result]
             assert all(expired.get(h.hold_id) == h for h in purged), "purged a hold not expired"
-            assert [h.token for h in purged] == sorted(h.token for h in purged)
+            assert len({h.hold_id for h in purged}) == len(purged), "purged a hold twice"
             for hold_id in expired:
                 del self.model.holds[hold_id]
 
@@ -600,6 +676,7 @@ def _as_model(hold: Hold) -> _ModelHold:
         created_at=hold.created_at,
         expires_at=hold.expires_at,
         max_expires_at=hold.max_expires_at,
+        claimed=hold.claimed,
     )
 
 
@@ -993,6 +1070,13 @@ class InventoryContract:
         await inventory.sales.sell(two, "b1", frozenset({"A1"}), fencing_token=other.token)
         assert await inventory.sales.sold_seats(one) == {}
         assert [h.hold_id for h in await inventory.holds.active_holds(one, now=EPOCH)] == ["h1"]
+        # The per-user cap counts one show's holds: alice may hold up to the cap in each.
+        room = CONTRACT_POLICY.max_seats_per_user - 1
+        for show in (one, two):
+            more = await inventory.holds.hold(
+                _request(show, "h2", "alice", _SEATS[8 : 8 + min(room, 4)]), now=EPOCH
+            )
+            assert more.owner_id == "alice"
 
     @pytest.mark.asyncio
     async def test_active_holds_oldest_first_and_purge_takes_only_expired(
@@ -1068,6 +1152,60 @@ class InventoryContract:
         assert await inventory.sales.sold_seats(show) == {"A2": "b3", "A3": "b3"}
 
     @pytest.mark.asyncio
+    async def test_a_sale_retried_after_its_return_is_stale(self, inventory: InventoryPair) -> None:
+        """Once a booking's seats are returned, a late retry of its sale is refused, not a no-op."""
+        show = _show_id()
+        seats = frozenset({"A1", "A2"})
+        await inventory.sales.sell(show, "b1", seats, fencing_token=5)
+        assert await inventory.sales.return_seats(show, "b1") == seats
+        with pytest.raises(StaleFencingToken) as info:
+            await inventory.sales.sell(show, "b1", seats, fencing_token=5)
+        assert (info.value.seats, info.value.token, info.value.fence) == (seats, 5, 5)
+        assert await inventory.sales.sold_seats(show) == {}
+
+    @pytest.mark.asyncio
+    async def test_only_an_exact_retry_is_a_no_op(self, inventory: InventoryPair) -> None:
+        """A sale adding seats to a booking's sold ones is refused whole, naming the sold seats."""
+        show = _show_id()
+        await inventory.sales.sell(show, "b1", frozenset({"A1"}), fencing_token=3)
+        with pytest.raises(SeatsUnavailable) as info:
+            await inventory.sales.sell(show, "b1", frozenset({"A1", "A2"}), fencing_token=4)
+        assert (info.value.seats, info.value.reason) == (frozenset({"A1"}), "sold")
+        assert await inventory.sales.sold_seats(show) == {"A1": "b1"}
+
+    @pytest.mark.asyncio
+    async def test_sold_seats_are_reported_before_stale_ones(
+        self, inventory: InventoryPair
+    ) -> None:
+        """A sale touching both sold and fenced seats is refused as sold, naming only those."""
+        show = _show_id()
+        await inventory.sales.sell(show, "b1", frozenset({"A1"}), fencing_token=5)
+        await inventory.sales.return_seats(show, "b1")
+        await inventory.sales.sell(show, "b2", frozenset({"A2"}), fencing_token=2)
+        with pytest.raises(SeatsUnavailable) as info:
+            await inventory.sales.sell(show, "b3", frozenset({"A1", "A2", "A3"}), fencing_token=4)
+        assert (info.value.seats, info.value.reason) == (frozenset({"A2"}), "sold")
+        assert await inventory.sales.sold_seats(show) == {"A2": "b2"}
+
+    @pytest.mark.asyncio
+    async def test_stale_refusal_names_every_fenced_seat_and_the_highest_fence(
+        self, inventory: InventoryPair
+    ) -> None:
+        """StaleFencingToken names each seat the token does not pass, and the highest fence."""
+        show = _show_id()
+        await inventory.sales.sell(show, "b1", frozenset({"A1"}), fencing_token=5)
+        await inventory.sales.sell(show, "b2", frozenset({"A2"}), fencing_token=7)
+        await inventory.sales.return_seats(show, "b1")
+        await inventory.sales.return_seats(show, "b2")
+        with pytest.raises(StaleFencingToken) as info:
+            await inventory.sales.sell(show, "b3", frozenset({"A1", "A2", "A3"}), fencing_token=6)
+        assert (info.value.seats, info.value.token, info.value.fence) == (frozenset({"A2"}), 6, 7)
+        with pytest.raises(StaleFencingToken) as info:
+            await inventory.sales.sell(show, "b3", frozenset({"A1", "A2", "A3"}), fencing_token=4)
+        assert (info.value.seats, info.value.fence) == (frozenset({"A1", "A2"}), 7)
+        assert await inventory.sales.sold_seats(show) == {}
+
+    @pytest.mark.asyncio
     async def test_returning_an_unknown_booking_returns_nothing(
         self, inventory: InventoryPair
     ) -> None:
@@ -1133,6 +1271,13 @@ class InventoryContract:
         """A claim keeps a hold live for the lease, even past max_expires_at; owner only."""
         show = _show_id()
         hold = await inventory.holds.hold(_request(show, "h1", "alice", ["A1"]), now=EPOCH)
+        early = await inventory.holds.claim(show, "h1", "alice", lease=_LEASE, now=EPOCH)
+        assert early.claimed
+        assert early.expires_at == hold.expires_at, "a claim must never shorten a hold"
+        longer = await inventory.holds.extend(
+            show, "h1", "alice", by=timedelta(seconds=30), now=EPOCH
+        )
+        assert longer.claimed, "extending a claimed hold must keep it claimed"
         late = hold.expires_at - timedelta(seconds=30)
         with pytest.raises(NotHoldOwner):
             await inventory.holds.claim(show, "h1", "bob", lease=_LEASE, now=late)
@@ -1253,6 +1398,70 @@ class InventoryContract:
                 assert isinstance(errors[0], SeatsUnavailable | StaleFencingToken)
                 booking_id, seats = won[0]
                 assert await first.sales.sold_seats(show) == dict.fromkeys(seats, booking_id)
+
+    @pytest.mark.asyncio
+    async def test_takeover_racing_a_claim_or_extension_has_one_winner(
+        self, inventory: InventoryPair
+    ) -> None:
+        """An owner claiming or extending (by a clock just before expiry) races two newcomers
+        taking over (by a clock at expiry), through two instances: exactly one of the three wins."""
+        show = _show_id()
+        rounds = max(8, round(32 * contract_scale()))
+        rng = random.Random(self.rush_seed + 2)
+        async with _instances(inventory) as pairs:
+            olds = [
+                await pairs[i % len(pairs)].holds.hold(
+                    _request(show, f"old{i}", f"owner{i}", [f"T{i}a", f"T{i}b"]), now=EPOCH
+                )
+                for i in range(rounds)
+            ]
+            expiry = olds[0].expires_at
+            before = expiry - timedelta(seconds=1)
+
+            async def defend(i: int) -> tuple[Hold | None, BookMyShowError | None]:
+                holds = pairs[i % len(pairs)].holds
+                if i % 2:
+                    return await _outcome(
+                        holds.claim(show, f"old{i}", f"owner{i}", lease=_LEASE, now=before)
+                    )
+                return await _outcome(
+                    holds.extend(show, f"old{i}", f"owner{i}", by=_LEASE, now=before)
+                )
+
+            async def take(i: int, k: int) -> tuple[Hold | None, BookMyShowError | None]:
+                holds = pairs[(i + k + 1) % len(pairs)].holds
+                request = _request(show, f"new{i}-{k}", f"taker{i}-{k}", [f"T{i}b", f"T{i}c{k}"])
+                for _ in range(rng.randint(0, 2)):
+                    await asyncio.sleep(0)
+                return await _outcome(holds.hold(request, now=expiry))
+
+            calls: list[tuple[int, int, Awaitable[tuple[Hold | None, BookMyShowError | None]]]]
+            calls = [(i, -1, defend(i)) for i in range(rounds)]
+            calls += [(i, k, take(i, k)) for i in range(rounds) for k in (0, 1)]
+            rng.shuffle(calls)
+            results = await asyncio.gather(*(call for _, _, call in calls))
+            active = await pairs[-1].holds.active_holds(show, now=expiry)
+
+        outcome = {(i, k): result for (i, k, _), result in zip(calls, results, strict=True)}
+        live: dict[str, Hold] = {}
+        for i in range(rounds):
+            won = [k for k in (-1, 0, 1) if outcome[i, k][1] is None]
+            assert len(won) == 1, f"round {i}: {[outcome[i, k] for k in (-1, 0, 1)]!r}"
+            for k in (-1, 0, 1):
+                result, error = outcome[i, k]
+                if error is not None and k == -1:
+                    _expect_gone(error, "claim or extension of a hold taken over")
+                elif error is not None:
+                    _expect(error, SeatsUnavailable, "takeover that lost")
+                    assert isinstance(error, SeatsUnavailable)
+                    assert (error.seats, error.reason) == (frozenset({f"T{i}b"}), "held")
+                else:
+                    assert result is not None
+                    assert result.is_live(expiry), "the winner is not live"
+                    live[result.hold_id] = result
+        assert {h.hold_id: h for h in active} == live
+        held = [s for h in active for s in h.seats]
+        assert len(held) == len(set(held)), "a seat is live-held by two holds"
 
     @pytest.mark.asyncio
     async def test_seats_stay_held_while_a_sale_is_in_flight(
