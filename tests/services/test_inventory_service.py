@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import pytest
@@ -89,6 +89,69 @@ class UnreachableReleaseHolds(MemorySeatHolds):
     async def release(self, show_id: str, hold_id: str, owner_id: str, *, now: datetime) -> Hold:
         """Always: the hold store is down."""
         raise BackendUnavailable(backend="test", reason="hold store down")
+
+
+@define
+class Between:
+    """Runs ``action`` once, right after the first read of a SeatInventory call.
+
+    It stands for another process completing a step at the worst moment: between the two
+    reads of one SeatInventory call.
+    """
+
+    action: Callable[[], Awaitable[object]]
+    fired: bool = False
+
+    async def after_read(self) -> None:
+        """Run the action the first time only."""
+        if not self.fired:
+            self.fired = True
+            await self.action()
+
+
+@define
+class BetweenHolds(MemorySeatHolds):
+    """Memory holds that fire ``between`` after ``hold`` or ``active_holds``."""
+
+    between: Between
+
+    async def hold(self, request: HoldRequest, *, now: datetime) -> Hold:
+        """Delegate, then fire (also when refused)."""
+        try:
+            return await super().hold(request, now=now)
+        finally:
+            await self.between.after_read()
+
+    async def active_holds(self, show_id: str, *, now: datetime) -> Sequence[Hold]:
+        """Delegate, then fire."""
+        try:
+            return await super().active_holds(show_id, now=now)
+        finally:
+            await self.between.after_read()
+
+
+@define
+class BetweenSales(MemorySeatSales):
+    """Memory sales that fire ``between`` after ``sold_seats``."""
+
+    between: Between
+
+    async def sold_seats(self, show_id: str) -> Mapping[str, str]:
+        """Delegate, then fire."""
+        try:
+            return await super().sold_seats(show_id)
+        finally:
+            await self.between.after_read()
+
+
+def interleaved_inventory(
+    store: MemoryInventoryStore, action: Callable[[], Awaitable[object]]
+) -> SeatInventory:
+    """A SeatInventory whose first read (holds or sales) lets ``action`` run right after it."""
+    between = Between(action)
+    return SeatInventory(
+        BetweenHolds(store, between), BetweenSales(store, between), claim_lease=LEASE
+    )
 
 
 @pytest.fixture
@@ -277,6 +340,35 @@ async def test_failed_sold_check_is_raised_even_if_the_release_fails(
         await inventory.hold(request("h1", "bob", ["A1"]), EPOCH)
     assert info.value.reason == "read timeout"
     assert any("hold store down" in note for note in info.value.__notes__)
+
+
+@pytest.mark.asyncio
+async def test_a_sale_finishing_during_a_hold_never_leaves_a_hold_on_a_sold_seat(
+    store: MemoryInventoryStore,
+) -> None:
+    """A hold racing a sale of its seat (sold and released mid-call) is refused as held or sold."""
+    seller = SeatInventory(MemorySeatHolds(store), MemorySeatSales(store), claim_lease=LEASE)
+    await seller.hold(request("h1", "alice", ["A1"]), EPOCH)
+    inventory = interleaved_inventory(store, lambda: seller.sell(SHOW, "h1", "alice", "b1", EPOCH))
+    with pytest.raises(SeatsUnavailable) as info:
+        await inventory.hold(request("h2", "bob", ["A1", "A2"]), EPOCH)
+    assert info.value.seats == {"A1"}
+    assert list(await seller.active_holds(SHOW, EPOCH)) == []
+    assert await seller.seat_states(SHOW, EPOCH) == {
+        "A1": SeatState(status=SeatStatus.SOLD, booking_id="b1")
+    }
+
+
+@pytest.mark.asyncio
+async def test_a_sale_finishing_during_seat_states_shows_as_sold(
+    store: MemoryInventoryStore,
+) -> None:
+    """A sale completing (and releasing its hold) between seat_states' reads shows as SOLD."""
+    seller = SeatInventory(MemorySeatHolds(store), MemorySeatSales(store), claim_lease=LEASE)
+    await seller.hold(request("h1", "alice", ["A1"]), EPOCH)
+    inventory = interleaved_inventory(store, lambda: seller.sell(SHOW, "h1", "alice", "b1", EPOCH))
+    states = await inventory.seat_states(SHOW, EPOCH, ["A1"])
+    assert states == {"A1": SeatState(status=SeatStatus.SOLD, booking_id="b1")}
 
 
 @pytest.mark.asyncio
