@@ -7,12 +7,14 @@ surfacing later as a ``TypeError`` or ``AttributeError`` from deep inside a rule
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from bookmyshow.domain.errors import InvalidInput
 
 __all__ = [
+    "aware_utc",
+    "elapsed",
     "in_zone",
     "instances",
     "label_set",
@@ -111,3 +113,20 @@ def in_zone(instant: datetime, zone: tzinfo, name: str) -> datetime:
         return instant.astimezone(zone)
     except OverflowError:
         raise InvalidInput(field=name, reason="out of range in this time zone") from None
+
+
+def aware_utc(value: object, name: str) -> datetime:
+    """``value`` as an instant in UTC; a naive or non-datetime value is refused on ``name``.
+
+    Rules compare and add instants in UTC: two datetimes that share one tzinfo object (a zone
+    with daylight saving, say) are compared and subtracted by their wall-clock readings, which is
+    wrong across a clock change.
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(field=name, reason="a timezone-aware datetime is required")
+    return in_zone(value, UTC, name)
+
+
+def elapsed(start: datetime, end: datetime, *, name: str = "now") -> timedelta:
+    """Real time from ``start`` to ``end`` (both aware), correct across a clock change."""
+    return aware_utc(end, name) - aware_utc(start, name)

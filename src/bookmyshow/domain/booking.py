@@ -36,6 +36,7 @@ from typing import Any, ClassVar, Final
 from attrs import Attribute, Factory, define, evolve, field, frozen
 
 from bookmyshow.domain._checks import (
+    elapsed,
     instances,
     require_bool,
     require_instance,
@@ -340,19 +341,6 @@ def _optional_aware(_instance: object, attribute: Attribute[Any], value: datetim
         require_aware(value, attribute.name)
 
 
-def _elapsed(start: datetime, end: datetime) -> timedelta:
-    """Real time from ``start`` to ``end`` (both aware).
-
-    ``end - start`` and ``<`` are not enough: when both carry the same tzinfo object (one zone
-    with daylight saving, say), Python compares the wall-clock readings and ignores the change.
-    """
-    start_offset, end_offset = start.utcoffset(), end.utcoffset()
-    if start_offset is None or end_offset is None:
-        raise InvalidInput(field="now", reason="a timezone-aware datetime is required")
-    wall = end.replace(tzinfo=None) - start.replace(tzinfo=None)
-    return wall - (end_offset - start_offset)
-
-
 def _nonempty(name: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise InvalidInput(field=name, reason="must be a non-empty string")
@@ -480,7 +468,7 @@ class Booking:
         if not isinstance(self.events, list):
             raise InvalidInput(field="events", reason="a list of DomainEvent")
         instances(self.events, DomainEvent, "events")
-        if _elapsed(self.created_at, self.payment_due_at) <= timedelta(0):
+        if elapsed(self.created_at, self.payment_due_at) <= timedelta(0):
             raise InvalidInput(field="payment_due_at", reason="must be after created_at")
         if self.lines:
             for line in self.lines:
@@ -685,7 +673,7 @@ class Booking:
         """
         require_aware(now)
         self._require(BookingStatus.EXPIRED)
-        if _elapsed(self.payment_due_at, now) < timedelta(0):
+        if elapsed(self.payment_due_at, now) < timedelta(0):
             raise BookingNotExpired(
                 booking_id=self.booking_id,
                 from_status=self.status,

@@ -58,6 +58,7 @@ from typing import ClassVar, Final
 from attrs import define, field, frozen
 
 from bookmyshow.domain._checks import (
+    elapsed,
     instances,
     label_set,
     require_bool,
@@ -188,19 +189,6 @@ class CancellationPolicy:
             if time_left >= tier.before:
                 return tier
         return None
-
-
-def _elapsed(start: datetime, end: datetime) -> timedelta:
-    """Real time from ``start`` to ``end`` (both aware).
-
-    ``end - start`` is not enough: when both carry the same tzinfo object (one zone with daylight
-    saving, say), Python subtracts the wall-clock readings and ignores the clock change.
-    """
-    start_offset, end_offset = start.utcoffset(), end.utcoffset()
-    if start_offset is None or end_offset is None:
-        raise InvalidInput(field="now", reason="a timezone-aware datetime is required")
-    wall = end.replace(tzinfo=None) - start.replace(tzinfo=None)
-    return wall - (end_offset - start_offset)
 
 
 def _lines(value: Iterable[QuoteLine]) -> tuple[QuoteLine, ...]:
@@ -402,7 +390,7 @@ def refund_for(
             reason=NotCancellableReason.COUPON,
             detail=f"paid with non-cancellable coupon {code or ''}".rstrip(),
         )
-    time_left = _elapsed(now, show_starts_at)
+    time_left = elapsed(now, show_starts_at)
     tier = policy.tier_for(time_left)
     if tier is None:
         raise NotCancellable(

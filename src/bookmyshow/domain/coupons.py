@@ -45,7 +45,7 @@ from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
-from bookmyshow.domain._checks import label_set, require_instance, require_optional_text
+from bookmyshow.domain._checks import elapsed, label_set, require_instance, require_optional_text
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
@@ -103,19 +103,6 @@ def _code(value: object) -> str:
     if any(c.isspace() or not c.isprintable() for c in code):
         raise InvalidInput(field="code", reason="no whitespace or control characters")
     return code
-
-
-def _elapsed(start: datetime, end: datetime) -> timedelta:
-    """Real time from ``start`` to ``end`` (both aware).
-
-    ``end - start`` and ``<`` are not enough: when both carry the same tzinfo object (one zone
-    with daylight saving, say), Python compares the wall-clock readings and ignores the change.
-    """
-    start_offset, end_offset = start.utcoffset(), end.utcoffset()
-    if start_offset is None or end_offset is None:
-        raise InvalidInput(field="now", reason="a timezone-aware datetime is required")
-    wall = end.replace(tzinfo=None) - start.replace(tzinfo=None)
-    return wall - (end_offset - start_offset)
 
 
 _NO_TIME: Final = timedelta(0)
@@ -191,7 +178,7 @@ class Coupon:
     def __attrs_post_init__(self) -> None:
         require_aware(self.valid_from, "valid_from")
         require_aware(self.valid_until, "valid_until")
-        if _elapsed(self.valid_from, self.valid_until) <= _NO_TIME:
+        if elapsed(self.valid_from, self.valid_until) <= _NO_TIME:
             raise InvalidInput(field="valid_until", reason="must be after valid_from")
         if isinstance(self.discount, Money):
             if self.discount.amount <= 0:
@@ -334,9 +321,9 @@ def check_coupon(
     _check_count(user_uses, "user_uses")
     _check_count(global_uses, "global_uses")
     _require_money(order_subtotal, "order_subtotal")
-    if _elapsed(coupon.valid_from, now) < _NO_TIME:
+    if elapsed(coupon.valid_from, now) < _NO_TIME:
         raise coupon._reject(CouponRejection.NOT_YET_VALID)
-    if _elapsed(coupon.valid_until, now) >= _NO_TIME:
+    if elapsed(coupon.valid_until, now) >= _NO_TIME:
         raise coupon._reject(CouponRejection.EXPIRED)
     check_coupon_for_order(coupon, order_subtotal, movie_id=movie_id, categories=categories)
     if coupon.usage_limit is not None and global_uses >= coupon.usage_limit:
