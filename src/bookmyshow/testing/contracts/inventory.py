@@ -1069,6 +1069,8 @@ class InventoryContract:
         other = await inventory.holds.hold(_request(two, "h1", "alice", ["A1"]), now=EPOCH)
         await inventory.sales.sell(two, "b1", frozenset({"A1"}), fencing_token=other.token)
         assert await inventory.sales.sold_seats(one) == {}
+        assert await inventory.sales.return_seats(one, "b1") == frozenset()
+        assert await inventory.sales.sold_seats(two) == {"A1": "b1"}
         assert [h.hold_id for h in await inventory.holds.active_holds(one, now=EPOCH)] == ["h1"]
         # The per-user cap counts one show's holds: alice may hold up to the cap in each.
         room = CONTRACT_POLICY.max_seats_per_user - 1
