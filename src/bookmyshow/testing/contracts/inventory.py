@@ -926,6 +926,8 @@ class InventoryContract:
         assert info.value.code == "hold_limit_exceeded"
         assert (info.value.scope, info.value.limit, info.value.requested) == ("user", 6, 7)
         assert await _snapshot(inventory, show, EPOCH) == before
+        at_cap = await inventory.holds.hold(_request(show, "h2", "alice", ["A5", "A6"]), now=EPOCH)
+        assert at_cap.seats == {"A5", "A6"}, "exactly the per-user cap is allowed"
         other = await inventory.holds.hold(
             _request(show, "h3", "bob", ["B1", "B2", "B3"]), now=EPOCH
         )
@@ -1098,6 +1100,13 @@ class InventoryContract:
         assert list(await inventory.holds.active_holds(show, now=after)) == [mid, new]
         with pytest.raises(HoldNotFound):
             await inventory.holds.release(show, "h1", "alice", now=after)
+        # Purging every hold of the show must not forget its token counter.
+        end = new.expires_at
+        purged = await inventory.holds.purge_expired(show, now=end)
+        assert {h.hold_id for h in purged} == {"h2", "h3"}
+        assert list(await inventory.holds.active_holds(show, now=end)) == []
+        again = await inventory.holds.hold(_request(show, "h4", "dave", ["A1"]), now=end)
+        assert again.token > new.token
 
     @pytest.mark.asyncio
     async def test_results_are_defensive_copies(self, inventory: InventoryPair) -> None:
