@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -375,3 +376,19 @@ def test_a_bare_string_is_not_a_seat_set() -> None:
     with pytest.raises(InvalidInput) as caught:
         HoldRequest(hold_id="h", show_id="s", owner_id="u", seats="A1")
     assert caught.value.field == "seats"
+
+
+def test_hold_times_are_real_time_across_a_clock_change() -> None:
+    """A 10-minute hold taken at 01:55 EDT on the fall-back night ends 10 real minutes later."""
+    new_york = ZoneInfo("America/New_York")
+    before_change = datetime(2024, 11, 3, 1, 55, tzinfo=new_york)  # EDT, fold=0
+    state = ShowHolds(show_id="s")
+    hold = state.hold(
+        HoldRequest(hold_id="h", show_id="s", owner_id="u", seats={"A1"}), before_change
+    )
+    assert hold.expires_at - hold.created_at == timedelta(minutes=10)
+    # 01:30 EST (fold=1) is 35 real minutes later: the hold has expired.
+    after_change = datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=new_york)
+    assert not hold.is_live(after_change)
+    with pytest.raises(HoldExpired):
+        state.get("h", after_change)

@@ -20,6 +20,7 @@ from typing import ClassVar
 from attrs import define, evolve, field, frozen
 
 from bookmyshow.domain._checks import (
+    aware_utc,
     instances,
     label_set,
     require_bool,
@@ -49,10 +50,9 @@ __all__ = [
 
 
 def require_aware(value: datetime, name: str = "now") -> datetime:
-    """Refuse naive datetimes: every instant in bookmyshow carries a time zone."""
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(field=name, reason="a timezone-aware datetime is required")
-    return value
+    """Refuse naive datetimes (every instant in bookmyshow carries a time zone); return the instant
+    in UTC, where adding a ttl and comparing are right even across a daylight-saving change."""
+    return aware_utc(value, name)
 
 
 def seat_set(values: Iterable[str]) -> frozenset[str]:
@@ -197,7 +197,9 @@ class Hold:
             raise InvalidInput(field="seats", reason="a hold has at least one seat")
         require_count(self.token, "token", minimum=1)
         for name in ("created_at", "expires_at", "max_expires_at"):
-            require_aware(getattr(self, name), name)
+            # Stored in UTC so that extending (expires_at + by) is real time, whatever zone
+            # a store handed the instant back in.
+            object.__setattr__(self, name, require_aware(getattr(self, name), name))
         require_bool(self.claimed, "claimed")
 
     def is_live(self, now: datetime) -> bool:
@@ -247,7 +249,7 @@ class ShowHolds:
         :class:`HoldLimitExceeded` when the owner would hold more than the per-user cap, and
         :class:`InvalidInput` if the hold id is already used for this show.
         """
-        require_aware(now)
+        now = require_aware(now)
         require_instance(request, HoldRequest, "request")
         if request.show_id != self.show_id:
             raise InvalidInput(field="show_id", reason="request is for another show")
@@ -294,7 +296,7 @@ class ShowHolds:
         return hold
 
     def _owned_live(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
-        require_aware(now)
+        now = require_aware(now)
         require_text(hold_id, "hold_id")
         require_text(owner_id, "owner_id")
         hold = self.holds.get(hold_id)
@@ -308,7 +310,7 @@ class ShowHolds:
 
     def get(self, hold_id: str, now: datetime) -> Hold:
         """The live hold ``hold_id``; raises :class:`HoldNotFound` or :class:`HoldExpired`."""
-        require_aware(now)
+        now = require_aware(now)
         require_text(hold_id, "hold_id")
         hold = self.holds.get(hold_id)
         if hold is None:
@@ -339,6 +341,7 @@ class ShowHolds:
         The lease may outlast ``max_expires_at``: a sale already under way must not lose its seats.
         """
         require_timedelta(lease, "lease", positive=True)
+        now = require_aware(now)
         hold = self._owned_live(hold_id, owner_id, now)
         until = shift(now, lease, "lease")
         claimed = evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
@@ -347,7 +350,7 @@ class ShowHolds:
 
     def release(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
         """Remove the owner's hold (live or expired) and free its seats; returns it."""
-        require_aware(now)
+        now = require_aware(now)
         require_text(hold_id, "hold_id")
         require_text(owner_id, "owner_id")
         hold = self.holds.get(hold_id)
@@ -360,12 +363,12 @@ class ShowHolds:
 
     def active(self, now: datetime) -> list[Hold]:
         """Live holds, oldest token first."""
-        require_aware(now)
+        now = require_aware(now)
         return sorted((h for h in self.holds.values() if h.is_live(now)), key=lambda h: h.token)
 
     def purge(self, now: datetime) -> list[Hold]:
         """Drop every expired hold and return them, oldest token first."""
-        require_aware(now)
+        now = require_aware(now)
         expired = sorted(
             (h for h in self.holds.values() if not h.is_live(now)), key=lambda h: h.token
         )
