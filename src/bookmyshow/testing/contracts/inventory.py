@@ -28,8 +28,9 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -1031,6 +1032,27 @@ class InventoryContract:
         assert list(await inventory.holds.active_holds(show, now=hold.expires_at)) == []
         taker = await inventory.holds.hold(_request(show, "h3", "bob", ["A1"]), now=hold.expires_at)
         assert taker.token > hold.token
+
+    @pytest.mark.asyncio
+    async def test_expiry_is_real_time_in_any_zone(self, inventory: InventoryPair) -> None:
+        """A hold taken just before a clock goes back lasts ttl of real time, not of wall time."""
+        show = _show_id()
+        new_york = ZoneInfo("America/New_York")
+        # 01:55 EDT on the fall-back night; ten real minutes later the wall clock reads 01:05 EST.
+        now = datetime(2030, 11, 3, 1, 55, tzinfo=new_york)
+        start = now.astimezone(UTC)
+        real_end = start + CONTRACT_POLICY.ttl
+        hold = await inventory.holds.hold(_request(show, "h1", "alice", ["A1"]), now=now)
+        # Compared in UTC: Python never calls an instant in a repeated hour equal across zones.
+        assert hold.created_at.astimezone(UTC) == start
+        assert hold.expires_at.astimezone(UTC) == real_end
+        assert hold.max_expires_at.astimezone(UTC) == start + CONTRACT_POLICY.max_duration
+        just_before = (real_end - timedelta(seconds=1)).astimezone(new_york)
+        assert await inventory.holds.get(show, "h1", now=just_before) == hold
+        with pytest.raises(HoldNotFound):
+            await inventory.holds.get(show, "h1", now=real_end.astimezone(new_york))
+        longer = await inventory.holds.extend(show, "h1", "alice", by=_LEASE, now=just_before)
+        assert longer.expires_at.astimezone(UTC) == real_end + _LEASE
 
     @pytest.mark.asyncio
     async def test_fencing_tokens_increase_per_show(self, inventory: InventoryPair) -> None:
