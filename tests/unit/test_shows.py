@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -349,3 +350,25 @@ def test_show_construction_validates(changes: dict[str, Any], field_name: str) -
     with pytest.raises(InvalidInput) as info:
         Show(**base)
     assert info.value.field == field_name
+
+
+def test_show_times_are_real_time_across_a_clock_change() -> None:
+    """A 2-hour show starting 00:30 EDT on the fall-back night ends 2 real hours later, in UTC."""
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2024, 11, 3, 0, 30, tzinfo=new_york)
+    show = Show(
+        show_id="sh",
+        movie_id="m",
+        theater_id="t",
+        screen_id="sc",
+        starts_at=start,
+        runtime=timedelta(hours=2),
+        format=Format.TWO_D,
+        language="Hindi",
+        prices={"regular": Money.of("100")},
+    )
+    assert show.starts_at == start
+    assert show.ends_at.utcoffset() == timedelta(0)
+    assert show.ends_at - show.starts_at == timedelta(hours=2)
+    # 01:45 EST (fold=1) is 2h15 real time after the start: the show has ended.
+    assert show.has_ended(datetime(2024, 11, 3, 1, 45, fold=1, tzinfo=new_york))

@@ -137,7 +137,8 @@ class Show:
     def __attrs_post_init__(self) -> None:
         for name in ("show_id", "movie_id", "theater_id", "screen_id"):
             require_id(getattr(self, name), name)
-        require_aware(self.starts_at, "starts_at")
+        # Stored in UTC: ends_at and the overlap rule add durations, which must be real time.
+        object.__setattr__(self, "starts_at", require_aware(self.starts_at, "starts_at"))
         if not isinstance(self.runtime, timedelta) or not (
             MIN_DURATION <= self.runtime <= MAX_DURATION
         ):
