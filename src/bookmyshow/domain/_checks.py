@@ -19,6 +19,7 @@ __all__ = [
     "instances",
     "label_set",
     "require_bool",
+    "require_collection",
     "require_count",
     "require_instance",
     "require_optional_text",
@@ -72,7 +73,8 @@ def require_instance(value: object, kind: type[_T], name: str) -> _T:
     return value
 
 
-def _collection(values: object, name: str) -> Iterable[object]:
+def require_collection(values: object, name: str) -> Iterable[object]:
+    """``values`` if it is a collection; a string, bytes or a mapping is refused on ``name``."""
     # A bare string is iterable too, and a mapping iterates its keys: both are slips, not data.
     if isinstance(values, str | bytes | bytearray | Mapping) or not isinstance(values, Iterable):
         raise InvalidInput(field=name, reason="must be a collection, not a string or mapping")
@@ -82,7 +84,7 @@ def _collection(values: object, name: str) -> Iterable[object]:
 def instances(values: object, kind: type[_T], name: str) -> tuple[_T, ...]:
     """The items of collection ``values`` as a tuple, each checked to be a ``kind``."""
     out: list[_T] = []
-    for index, item in enumerate(_collection(values, name)):
+    for index, item in enumerate(require_collection(values, name)):
         if not isinstance(item, kind):
             raise InvalidInput(field=f"{name}[{index}]", reason=f"must be a {kind.__name__}")
         out.append(item)
@@ -92,7 +94,7 @@ def instances(values: object, kind: type[_T], name: str) -> tuple[_T, ...]:
 def label_set(values: object, name: str) -> frozenset[str]:
     """The items of collection ``values`` as a frozenset of non-empty strings (may be empty)."""
     labels: list[str] = []
-    for item in _collection(values, name):
+    for item in require_collection(values, name):
         if not isinstance(item, str) or not item:
             raise InvalidInput(field=name, reason="items must be non-empty strings")
         labels.append(item)

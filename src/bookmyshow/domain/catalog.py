@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import enum
 import unicodedata
-from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, TypeVar
 
 from attrs import evolve, field, frozen
 
+from bookmyshow.domain._checks import require_collection
 from bookmyshow.domain.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -93,8 +93,7 @@ def clean_text(value: object, name: str, *, max_length: int, allow_empty: bool =
 def _names(values: object, name: str, *, required: bool) -> tuple[str, ...]:
     # A bare string is iterable too; refusing it avoids ("H", "i", "n", "d", "i").  A mapping
     # would silently contribute its keys.
-    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
-        raise InvalidInput(field=name, reason="must be a list of names, not a single string")
+    values = require_collection(values, name)
     out: list[str] = []
     seen: set[str] = set()
     for i, v in enumerate(values):
@@ -211,8 +210,7 @@ class Movie:
             raise InvalidInput(field="release_date", reason="must be a date")
         put("certificate", parse_enum(Certificate, self.certificate, "certificate"))
         put("status", parse_enum(MovieStatus, self.status, "status"))
-        if isinstance(self.formats, str) or not isinstance(self.formats, Iterable):
-            raise InvalidInput(field="formats", reason="must be a set of formats")
+        require_collection(self.formats, "formats")
         formats = frozenset(parse_enum(Format, f, "formats") for f in self.formats)
         if not formats:
             raise InvalidInput(field="formats", reason="at least one format is required")

@@ -20,7 +20,7 @@ from typing import ClassVar, Final, TypeVar
 
 from attrs import define, evolve, field, frozen
 
-from bookmyshow.domain._checks import require_instance
+from bookmyshow.domain._checks import require_collection, require_instance
 from bookmyshow.domain.catalog import clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput, PermissionDenied
 
@@ -231,18 +231,15 @@ PERMISSIONS: Final[Mapping[Action, Mapping[Role, Scope]]] = _table(
 
 
 def _to_roles(values: Iterable[Role | str]) -> frozenset[Role]:
-    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
-        raise InvalidInput(field="roles", reason="must be a set of roles")
-    roles = frozenset(parse_enum(Role, v, "roles") for v in values)
+    roles = frozenset(parse_enum(Role, v, "roles") for v in require_collection(values, "roles"))
     if not roles:
         raise InvalidInput(field="roles", reason="at least one role is required")
     return roles
 
 
 def _to_ids(values: Iterable[str]) -> frozenset[str]:
-    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
-        raise InvalidInput(field="theater_ids", reason="must be a set of theater ids")
-    return frozenset(require_id(v, "theater_ids") for v in values)
+    ids = require_collection(values, "theater_ids")
+    return frozenset(require_id(v, "theater_ids") for v in ids)
 
 
 def _check_theaters(roles: frozenset[Role], theater_ids: frozenset[str]) -> None:

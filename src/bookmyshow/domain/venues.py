@@ -12,7 +12,7 @@ A theater's ``time_zone`` is an IANA name checked against the system time-zone d
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, frozen
 
-from bookmyshow.domain._checks import in_zone, instances, require_instance
+from bookmyshow.domain._checks import in_zone, instances, require_collection, require_instance
 from bookmyshow.domain.catalog import Format, clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
@@ -130,8 +130,7 @@ class City:
 
 
 def _amenities(values: object) -> frozenset[str]:
-    if isinstance(values, str | Mapping) or not isinstance(values, Iterable):
-        raise InvalidInput(field="amenities", reason="must be a set of names")
+    values = require_collection(values, "amenities")
     # Amenities are filter tags ("parking", "food court"): compare them lower-case.
     out = frozenset(clean_text(v, "amenities", max_length=_MAX_NAME).casefold() for v in values)
     if len(out) > _MAX_AMENITIES:
@@ -198,8 +197,7 @@ class Screen:
         object.__setattr__(self, "name", clean_text(self.name, "name", max_length=_MAX_NAME))
         if not isinstance(self.layout, SeatLayout):
             raise InvalidInput(field="layout", reason="must be a SeatLayout")
-        if isinstance(self.formats, str) or not isinstance(self.formats, Iterable):
-            raise InvalidInput(field="formats", reason="must be a set of formats")
+        require_collection(self.formats, "formats")
         formats = frozenset(parse_enum(Format, f, "formats") for f in self.formats)
         if not formats:
             raise InvalidInput(field="formats", reason="a screen plays at least one format")

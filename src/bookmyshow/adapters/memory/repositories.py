@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 from bookmyshow.adapters.memory.database import MemoryTransaction
+from bookmyshow.domain._checks import require_collection
 from bookmyshow.domain.booking import Booking, BookingStatus, normalize_booking_code
 from bookmyshow.domain.catalog import Movie, MovieStatus, parse_enum
 from bookmyshow.domain.errors import InvalidInput
@@ -72,14 +73,12 @@ def _found(row: _T | None, kind: str, key: str) -> _T:
 def _ids(values: object, name: str) -> frozenset[str]:
     # A bare string is a collection of characters; refusing it catches a classic slip, and a
     # mapping would only contribute its keys.
-    if isinstance(values, str | Mapping) or not isinstance(values, Collection):
-        raise InvalidInput(field=name, reason="must be a collection of ids, not a single string")
+    values = require_collection(values, name)
     return frozenset(_key(v, name) for v in values)
 
 
 def _statuses(values: object) -> frozenset[BookingStatus]:
-    if isinstance(values, str | Mapping) or not isinstance(values, Collection):
-        raise InvalidInput(field="statuses", reason="must be a collection of booking statuses")
+    values = require_collection(values, "statuses")
     return frozenset(parse_enum(BookingStatus, v, "statuses") for v in values)
 
 
