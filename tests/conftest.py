@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-# CI: no deadline (real servers have jitter) and a bounded number of examples.
+# CI: no deadline (real servers have jitter), a bounded number of examples, and derandomized so a
+# submission's one CI run is reproducible; "thorough" searches far wider, with fresh randomness.
 settings.register_profile(
-    "ci", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    deadline=None,
+    max_examples=40,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.register_profile("thorough", deadline=None, max_examples=1000)
