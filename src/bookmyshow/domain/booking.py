@@ -35,13 +35,6 @@ from typing import Any, ClassVar, Final
 
 from attrs import Attribute, Factory, define, evolve, field, frozen
 
-from bookmyshow.domain._checks import (
-    elapsed,
-    instances,
-    require_bool,
-    require_instance,
-    require_optional_text,
-)
 from bookmyshow.domain.catalog import parse_enum
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.events import (
@@ -58,6 +51,14 @@ from bookmyshow.domain.events import (
 )
 from bookmyshow.domain.holds import require_aware, seat_set
 from bookmyshow.domain.money import CurrencyMismatch, Money, total
+from bookmyshow.domain.validation import (
+    elapsed,
+    instances,
+    require_bool,
+    require_instance,
+    require_optional_text,
+    require_text,
+)
 
 __all__ = [
     "BOOKING_CODE_ALPHABET",
@@ -341,11 +342,6 @@ def _optional_aware(_instance: object, attribute: Attribute[Any], value: datetim
         require_aware(value, attribute.name)
 
 
-def _nonempty(name: str, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(field=name, reason="must be a non-empty string")
-
-
 @frozen(kw_only=True)
 class BookingLine:
     """One line of the quote a booking was priced at: ``kind`` ("ticket", "fee", "tax",
@@ -360,10 +356,10 @@ class BookingLine:
     seat: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        _nonempty("lines.kind", self.kind)
+        require_text(self.kind, "lines.kind")
         require_instance(self.amount, Money, "lines.amount")
         if self.seat is not None:
-            _nonempty("lines.seat", self.seat)
+            require_text(self.seat, "lines.seat")
 
 
 @frozen(kw_only=True)
@@ -382,8 +378,8 @@ class Refund:
     settled_at: datetime | None = field(default=None, validator=_optional_aware)
 
     def __attrs_post_init__(self) -> None:
-        _nonempty("refund.refund_id", self.refund_id)
-        _nonempty("refund.reason", self.reason)
+        require_text(self.refund_id, "refund.refund_id")
+        require_text(self.reason, "refund.reason")
         require_instance(self.amount, Money, "refund.amount")
         if self.amount.amount < 0:
             raise InvalidInput(field="refund.amount", reason="must not be negative")
@@ -448,7 +444,7 @@ class Booking:
 
     def __attrs_post_init__(self) -> None:
         for name in ("booking_id", "user_id", "show_id", "hold_id", "idempotency_key"):
-            _nonempty(name, getattr(self, name))
+            require_text(getattr(self, name), name)
         if not self.seats or not all(isinstance(s, str) and s for s in self.seats):
             raise InvalidInput(field="seats", reason="a booking needs at least one seat label")
         token = self.fencing_token
@@ -457,7 +453,7 @@ class Booking:
         if not isinstance(self.amount, Money) or self.amount.amount < 0:
             raise InvalidInput(field="amount", reason="must be a non-negative Money")
         if self.coupon_code is not None:
-            _nonempty("coupon_code", self.coupon_code)
+            require_text(self.coupon_code, "coupon_code")
         require_bool(self.non_cancellable, "non_cancellable")
         if not isinstance(self.status, BookingStatus):
             raise InvalidInput(field="status", reason="must be a BookingStatus")
@@ -595,7 +591,7 @@ class Booking:
         :class:`InvalidInput` if ``payment_id`` differs from one already recorded.
         """
         require_aware(now)
-        _nonempty("payment_id", payment_id)
+        require_text(payment_id, "payment_id")
         code = normalize_booking_code(booking_code)
         self._require(BookingStatus.CONFIRMED)
         self._same_payment(payment_id)
@@ -624,7 +620,7 @@ class Booking:
         :class:`InvalidInput` for an empty reason.
         """
         require_aware(now)
-        _nonempty("reason", reason)
+        require_text(reason, "reason")
         self._require(BookingStatus.PAYMENT_FAILED)
         self.status = BookingStatus.PAYMENT_FAILED
         self.failure_reason = reason
@@ -647,7 +643,7 @@ class Booking:
         """
         require_aware(now)
         if payment_id is not None:
-            _nonempty("payment_id", payment_id)
+            require_text(payment_id, "payment_id")
         self._require(BookingStatus.PAYMENT_UNKNOWN)
         self._same_payment(payment_id)
         self.status = BookingStatus.PAYMENT_UNKNOWN
@@ -704,7 +700,7 @@ class Booking:
         """
         require_aware(now)
         if payment_id is not None:
-            _nonempty("payment_id", payment_id)
+            require_text(payment_id, "payment_id")
         self._check_new_refund(refund)
         self._require(BookingStatus.FAILED_REFUNDED)
         self._same_payment(payment_id)

@@ -57,7 +57,11 @@ from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
-from bookmyshow.domain._checks import (
+from bookmyshow.domain.errors import DomainError, InvalidInput
+from bookmyshow.domain.holds import require_aware
+from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
+from bookmyshow.domain.pricing import Quote, QuoteLine, TicketBreakdown, format_rate
+from bookmyshow.domain.validation import (
     elapsed,
     instances,
     label_set,
@@ -65,10 +69,6 @@ from bookmyshow.domain._checks import (
     require_text,
     require_timedelta,
 )
-from bookmyshow.domain.errors import DomainError, InvalidInput
-from bookmyshow.domain.holds import require_aware
-from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
-from bookmyshow.domain.pricing import Quote, QuoteLine, TicketBreakdown, format_rate
 
 __all__ = [
     "CONFIRMED",

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 from attrs import evolve, field, frozen
 
-from bookmyshow.domain._checks import require_collection
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.validation import require_collection
 
 if TYPE_CHECKING:
     # reviews imports the text rules below, so the import back is for type checking only.

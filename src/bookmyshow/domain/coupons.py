@@ -45,10 +45,10 @@ from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
-from bookmyshow.domain._checks import elapsed, label_set, require_instance, require_optional_text
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
+from bookmyshow.domain.validation import elapsed, label_set, require_instance, require_optional_text
 
 __all__ = [
     "Coupon",

@@ -23,15 +23,15 @@ from typing import Any, ClassVar
 import attrs
 from attrs import Attribute, define, field, frozen
 
-from bookmyshow.domain._checks import (
+from bookmyshow.domain.errors import DomainError, InvalidInput
+from bookmyshow.domain.holds import require_aware, seat_set
+from bookmyshow.domain.money import Money
+from bookmyshow.domain.validation import (
     label_set,
     require_instance,
     require_optional_text,
     require_text,
 )
-from bookmyshow.domain.errors import DomainError, InvalidInput
-from bookmyshow.domain.holds import require_aware, seat_set
-from bookmyshow.domain.money import Money
 
 __all__ = [
     "EVENT_TYPES",

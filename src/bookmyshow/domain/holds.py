@@ -19,7 +19,8 @@ from typing import ClassVar
 
 from attrs import define, evolve, field, frozen
 
-from bookmyshow.domain._checks import (
+from bookmyshow.domain.errors import DomainError, InvalidInput
+from bookmyshow.domain.validation import (
     aware_utc,
     instances,
     label_set,
@@ -30,7 +31,6 @@ from bookmyshow.domain._checks import (
     require_timedelta,
     shift,
 )
-from bookmyshow.domain.errors import DomainError, InvalidInput
 
 __all__ = [
     "Hold",

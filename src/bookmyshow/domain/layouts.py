@@ -17,8 +17,8 @@ from fractions import Fraction
 
 from attrs import field, frozen
 
-from bookmyshow.domain._checks import label_set
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.validation import label_set
 
 __all__ = ["RowSpec", "Seat", "SeatLayout", "SeatRow"]
 

@@ -77,17 +77,17 @@ from typing import ClassVar, Final
 
 from attrs import define, field, frozen
 
-from bookmyshow.domain._checks import (
+from bookmyshow.domain.coupons import Coupon, check_coupon_for_order
+from bookmyshow.domain.errors import DomainError, InvalidInput
+from bookmyshow.domain.holds import require_aware
+from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
+from bookmyshow.domain.validation import (
     instances,
     label_set,
     require_bool,
     require_optional_text,
     require_text,
 )
-from bookmyshow.domain.coupons import Coupon, check_coupon_for_order
-from bookmyshow.domain.errors import DomainError, InvalidInput
-from bookmyshow.domain.holds import require_aware
-from bookmyshow.domain.money import CurrencyMismatch, Money, Rate, to_rate
 
 __all__ = [
     "DEFAULT_GST",

@@ -21,11 +21,11 @@ from typing import ClassVar, Final
 
 from attrs import define, evolve, field, frozen
 
-from bookmyshow.domain._checks import instances
 from bookmyshow.domain.catalog import clean_text, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import round_half_up
+from bookmyshow.domain.validation import instances
 
 __all__ = [
     "MAX_RATING",

@@ -13,9 +13,9 @@ from typing import ClassVar
 
 from attrs import define, field
 
-from bookmyshow.domain._checks import label_set, require_count, require_text
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import SeatsUnavailable
+from bookmyshow.domain.validation import label_set, require_count, require_text
 
 __all__ = ["ShowSales", "StaleFencingToken", "validate_sale"]
 

@@ -26,9 +26,9 @@ from typing import ClassVar
 
 from attrs import define, field, frozen
 
-from bookmyshow.domain._checks import label_set, require_bool, require_instance
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.layouts import Seat, SeatLayout, SeatRow
+from bookmyshow.domain.validation import label_set, require_bool, require_instance
 
 __all__ = [
     "DEFAULT_MAX_SEATS",

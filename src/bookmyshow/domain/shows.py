@@ -19,7 +19,6 @@ from typing import ClassVar
 
 from attrs import define, field, frozen, setters
 
-from bookmyshow.domain._checks import instances, require_instance, shift
 from bookmyshow.domain.catalog import (
     MAX_DURATION,
     MIN_DURATION,
@@ -32,6 +31,7 @@ from bookmyshow.domain.catalog import (
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.money import Money
+from bookmyshow.domain.validation import instances, require_instance, shift
 from bookmyshow.domain.venues import Screen, Theater
 
 __all__ = [

@@ -20,9 +20,9 @@ from typing import ClassVar, Final, TypeVar
 
 from attrs import define, evolve, field, frozen
 
-from bookmyshow.domain._checks import require_collection, require_instance
 from bookmyshow.domain.catalog import clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput, PermissionDenied
+from bookmyshow.domain.validation import require_collection, require_instance
 
 __all__ = [
     "ACTION_KINDS",

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import field, frozen
 
-from bookmyshow.domain._checks import in_zone, instances, require_collection, require_instance
 from bookmyshow.domain.catalog import Format, clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.layouts import SeatLayout
+from bookmyshow.domain.validation import in_zone, instances, require_collection, require_instance
 
 __all__ = [
     "EARTH_RADIUS_M",

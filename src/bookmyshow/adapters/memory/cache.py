@@ -8,8 +8,8 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from bookmyshow.domain._checks import shift
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.validation import shift
 from bookmyshow.ports.cache import check_key, check_ttl
 from bookmyshow.ports.clock import Clock
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bookmyshow.domain._checks import in_zone, shift
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
+from bookmyshow.domain.validation import in_zone, shift
 
 __all__ = ["DEFAULT_START", "ManualClock", "SystemClock"]
 

@@ -25,14 +25,9 @@ from attrs import define, field
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import Hold, HoldRequest, ShowHolds, require_aware, seat_set
 from bookmyshow.domain.sales import ShowSales, validate_sale
+from bookmyshow.domain.validation import require_text
 
 __all__ = ["MemoryInventoryStore", "MemorySeatHolds", "MemorySeatSales"]
-
-
-def _require_id(value: str, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(field=name, reason="must be a non-empty string")
-    return value
 
 
 def _require_flag(value: bool, name: str) -> bool:
@@ -63,7 +58,7 @@ class MemoryInventoryStore:
         and refused calls leave nothing behind).  Raises ``InvalidInput`` for an empty show id
         or a non-bool ``create``.
         """
-        _require_id(show_id, "show_id")
+        require_text(show_id, "show_id")
         _require_flag(create, "create")
         state = self._holds.get(show_id)
         if state is None:
@@ -74,7 +69,7 @@ class MemoryInventoryStore:
 
     def show_sales(self, show_id: str, *, create: bool = False) -> ShowSales:
         """The show's sale record, like :meth:`show_holds`.  Call only under :attr:`sales_lock`."""
-        _require_id(show_id, "show_id")
+        require_text(show_id, "show_id")
         _require_flag(create, "create")
         state = self._sales.get(show_id)
         if state is None:
@@ -122,8 +117,8 @@ class MemorySeatHolds:
 
     async def get(self, show_id: str, hold_id: str, *, now: datetime) -> Hold:
         """The live hold; raises ``HoldNotFound`` (or its subclass ``HoldExpired``)."""
-        _require_id(show_id, "show_id")
-        _require_id(hold_id, "hold_id")
+        require_text(show_id, "show_id")
+        require_text(hold_id, "hold_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -133,9 +128,9 @@ class MemorySeatHolds:
         self, show_id: str, hold_id: str, owner_id: str, *, by: timedelta, now: datetime
     ) -> Hold:
         """Extend the owner's live hold by ``by``, capped at its ``max_expires_at``."""
-        _require_id(show_id, "show_id")
-        _require_id(hold_id, "hold_id")
-        _require_id(owner_id, "owner_id")
+        require_text(show_id, "show_id")
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -145,9 +140,9 @@ class MemorySeatHolds:
         self, show_id: str, hold_id: str, owner_id: str, *, lease: timedelta, now: datetime
     ) -> Hold:
         """Protect the owner's live hold from expiry for ``lease`` while it is sold."""
-        _require_id(show_id, "show_id")
-        _require_id(hold_id, "hold_id")
-        _require_id(owner_id, "owner_id")
+        require_text(show_id, "show_id")
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -155,9 +150,9 @@ class MemorySeatHolds:
 
     async def release(self, show_id: str, hold_id: str, owner_id: str, *, now: datetime) -> Hold:
         """Remove the owner's hold, live or expired, and return it."""
-        _require_id(show_id, "show_id")
-        _require_id(hold_id, "hold_id")
-        _require_id(owner_id, "owner_id")
+        require_text(show_id, "show_id")
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -165,7 +160,7 @@ class MemorySeatHolds:
 
     async def active_holds(self, show_id: str, *, now: datetime) -> Sequence[Hold]:
         """Every live hold of the show, oldest token first (a fresh list)."""
-        _require_id(show_id, "show_id")
+        require_text(show_id, "show_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -173,7 +168,7 @@ class MemorySeatHolds:
 
     async def purge_expired(self, show_id: str, *, now: datetime) -> Sequence[Hold]:
         """Remove the show's expired holds and return them, oldest token first."""
-        _require_id(show_id, "show_id")
+        require_text(show_id, "show_id")
         require_aware(now)
         await _io()
         with self.store.holds_lock:
@@ -202,15 +197,15 @@ class MemorySeatSales:
 
     async def return_seats(self, show_id: str, booking_id: str) -> frozenset[str]:
         """Put the booking's seats back on sale; returns them (empty if it had none)."""
-        _require_id(show_id, "show_id")
-        _require_id(booking_id, "booking_id")
+        require_text(show_id, "show_id")
+        require_text(booking_id, "booking_id")
         await _io()
         with self.store.sales_lock:
             return self.store.show_sales(show_id).give_back(booking_id)
 
     async def sold_seats(self, show_id: str) -> Mapping[str, str]:
         """Each sold seat of the show and the booking it was sold to (a fresh dict)."""
-        _require_id(show_id, "show_id")
+        require_text(show_id, "show_id")
         await _io()
         with self.store.sales_lock:
             return dict(self.store.show_sales(show_id).snapshot())

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from bookmyshow.adapters.memory.database import MemoryTransaction
-from bookmyshow.domain._checks import require_collection
 from bookmyshow.domain.booking import Booking, BookingStatus, normalize_booking_code
 from bookmyshow.domain.catalog import Movie, MovieStatus, parse_enum
 from bookmyshow.domain.errors import InvalidInput
@@ -25,6 +24,12 @@ from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.reviews import Review
 from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import Email, User
+from bookmyshow.domain.validation import (
+    require_bool,
+    require_collection,
+    require_instance,
+    require_text,
+)
 from bookmyshow.domain.venues import City, Screen, Theater
 from bookmyshow.ports.errors import NotFound
 
@@ -46,24 +51,6 @@ async def _io() -> None:
     await asyncio.sleep(0)
 
 
-def _key(value: object, name: str) -> str:
-    if not isinstance(value, str) or not value:
-        raise InvalidInput(field=name, reason="must be a non-empty string")
-    return value
-
-
-def _instance(value: object, cls: type[_T], name: str) -> _T:
-    if not isinstance(value, cls):
-        raise InvalidInput(field=name, reason=f"must be a {cls.__name__}")
-    return value
-
-
-def _flag(value: object, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(field=name, reason="must be a bool")
-    return value
-
-
 def _found(row: _T | None, kind: str, key: str) -> _T:
     if row is None:
         raise NotFound(kind=kind, key=key)
@@ -74,7 +61,7 @@ def _ids(values: object, name: str) -> frozenset[str]:
     # A bare string is a collection of characters; refusing it catches a classic slip, and a
     # mapping would only contribute its keys.
     values = require_collection(values, name)
-    return frozenset(_key(v, name) for v in values)
+    return frozenset(require_text(v, name) for v in values)
 
 
 def _statuses(values: object) -> frozenset[BookingStatus]:
@@ -91,19 +78,19 @@ class MemoryMovieRepository:
 
     async def add(self, movie: Movie) -> None:
         """Stage a new movie; ``Conflict(what="movie_id")`` if the id exists."""
-        _instance(movie, Movie, "movie")
+        require_instance(movie, Movie, "movie")
         await _io()
         self._tx.add(self._table, movie)
 
     async def get(self, movie_id: str) -> Movie:
         """The movie; ``NotFound(kind="movie")`` if there is none."""
-        key = _key(movie_id, "movie_id")
+        key = require_text(movie_id, "movie_id")
         await _io()
         return _found(self._tx.get(self._table, key), "movie", key)
 
     async def save(self, movie: Movie) -> None:
         """Stage replacing a stored movie; ``NotFound(kind="movie")`` if it was never added."""
-        _instance(movie, Movie, "movie")
+        require_instance(movie, Movie, "movie")
         await _io()
         self._tx.save(self._table, movie)
 
@@ -131,13 +118,13 @@ class MemoryVenueRepository:
 
     async def add_city(self, city: City) -> None:
         """Stage a new city; ``Conflict(what="city_id")`` if the id exists."""
-        _instance(city, City, "city")
+        require_instance(city, City, "city")
         await _io()
         self._tx.add(self._cities, city)
 
     async def get_city(self, city_id: str) -> City:
         """The city; ``NotFound(kind="city")``."""
-        key = _key(city_id, "city_id")
+        key = require_text(city_id, "city_id")
         await _io()
         return _found(self._tx.get(self._cities, key), "city", key)
 
@@ -152,35 +139,35 @@ class MemoryVenueRepository:
 
     async def add_theater(self, theater: Theater) -> None:
         """Stage a new theater; ``Conflict(what="theater_id")``; ``NotFound(kind="city")``."""
-        _instance(theater, Theater, "theater")
+        require_instance(theater, Theater, "theater")
         await _io()
         self._require_city(theater.city_id)
         self._tx.add(self._theaters, theater)
 
     async def get_theater(self, theater_id: str) -> Theater:
         """The theater; ``NotFound(kind="theater")``."""
-        key = _key(theater_id, "theater_id")
+        key = require_text(theater_id, "theater_id")
         await _io()
         return _found(self._tx.get(self._theaters, key), "theater", key)
 
     async def save_theater(self, theater: Theater) -> None:
         """Stage replacing a theater; ``NotFound(kind="theater")``, or ``NotFound(kind="city")``
         for a city that does not exist."""
-        _instance(theater, Theater, "theater")
+        require_instance(theater, Theater, "theater")
         await _io()
         self._require_city(theater.city_id)
         self._tx.save(self._theaters, theater)
 
     async def theaters_in_city(self, city_id: str) -> Sequence[Theater]:
         """Theaters of the city, ordered by name then id (empty for an unknown city)."""
-        key = _key(city_id, "city_id")
+        key = require_text(city_id, "city_id")
         await _io()
         rows = self._tx.select(self._theaters, group="city", values=(key,))
         return sorted(rows, key=lambda t: (t.name, t.theater_id))
 
     async def add_screen(self, screen: Screen) -> None:
         """Stage a new screen; ``Conflict(what="screen_id")``; ``NotFound(kind="theater")``."""
-        _instance(screen, Screen, "screen")
+        require_instance(screen, Screen, "screen")
         await _io()
         if not self._tx.exists(self._theaters, screen.theater_id):
             raise NotFound(kind="theater", key=screen.theater_id)
@@ -189,14 +176,14 @@ class MemoryVenueRepository:
     async def get_screen(self, screen_id: str, *, for_update: bool = False) -> Screen:
         """The screen; ``NotFound(kind="screen")``.  ``for_update`` locks it like
         :meth:`MemoryShowRepository.get` locks a show."""
-        key = _key(screen_id, "screen_id")
-        _flag(for_update, "for_update")
+        key = require_text(screen_id, "screen_id")
+        require_bool(for_update, "for_update")
         await _io()
         return _found(self._tx.get(self._screens, key, for_update=for_update), "screen", key)
 
     async def screens_of(self, theater_id: str) -> Sequence[Screen]:
         """Screens of the theater, ordered by name then id."""
-        key = _key(theater_id, "theater_id")
+        key = require_text(theater_id, "theater_id")
         await _io()
         rows = self._tx.select(self._screens, group="theater", values=(key,))
         return sorted(rows, key=lambda s: (s.name, s.screen_id))
@@ -216,20 +203,20 @@ class MemoryShowRepository:
 
     async def add(self, show: Show) -> None:
         """Stage a new show; ``Conflict(what="show_id")``."""
-        _instance(show, Show, "show")
+        require_instance(show, Show, "show")
         await _io()
         self._tx.add(self._table, show)
 
     async def get(self, show_id: str, *, for_update: bool = False) -> Show:
         """The show; ``NotFound(kind="show")``."""
-        key = _key(show_id, "show_id")
-        _flag(for_update, "for_update")
+        key = require_text(show_id, "show_id")
+        require_bool(for_update, "for_update")
         await _io()
         return _found(self._tx.get(self._table, key, for_update=for_update), "show", key)
 
     async def save(self, show: Show) -> None:
         """Stage replacing a stored show; ``NotFound(kind="show")``."""
-        _instance(show, Show, "show")
+        require_instance(show, Show, "show")
         await _io()
         self._tx.save(self._table, show)
 
@@ -238,7 +225,7 @@ class MemoryShowRepository:
     ) -> Sequence[Show]:
         """Shows of the screen (cancelled too) starting before ``starts_before`` and ending after
         ``ends_after``, ordered by start then id."""
-        key = _key(screen_id, "screen_id")
+        key = require_text(screen_id, "screen_id")
         require_aware(starts_before, "starts_before")
         require_aware(ends_after, "ends_after")
         await _io()
@@ -261,8 +248,8 @@ class MemoryShowRepository:
     ) -> Sequence[Show]:
         """Shows matching every given filter (``starts_from`` inclusive, ``starts_before``
         exclusive; cancelled ones only with ``include_cancelled``), ordered by start then id."""
-        movie = None if movie_id is None else _key(movie_id, "movie_id")
-        _flag(include_cancelled, "include_cancelled")
+        movie = None if movie_id is None else require_text(movie_id, "movie_id")
+        require_bool(include_cancelled, "include_cancelled")
         theaters = None if theater_ids is None else _ids(theater_ids, "theater_ids")
         if starts_from is not None:
             require_aware(starts_from, "starts_from")
@@ -308,22 +295,22 @@ class MemoryBookingRepository:
     async def add(self, booking: Booking) -> None:
         """Stage a new booking; ``Conflict`` naming ``booking_id``, ``idempotency_key`` (per user)
         or ``booking_code``."""
-        _instance(booking, Booking, "booking")
+        require_instance(booking, Booking, "booking")
         await _io()
         self._tx.add(self._table, booking)
         self._tx.record(*booking.pull_events())
 
     async def get(self, booking_id: str, *, for_update: bool = False) -> Booking:
         """The booking; ``NotFound(kind="booking")``."""
-        key = _key(booking_id, "booking_id")
-        _flag(for_update, "for_update")
+        key = require_text(booking_id, "booking_id")
+        require_bool(for_update, "for_update")
         await _io()
         return _found(self._tx.get(self._table, key, for_update=for_update), "booking", key)
 
     async def save(self, booking: Booking) -> None:
         """Stage replacing a booking; ``NotFound(kind="booking")``; ``Conflict`` naming
         ``booking_code`` or ``idempotency_key`` if the new value is taken."""
-        _instance(booking, Booking, "booking")
+        require_instance(booking, Booking, "booking")
         await _io()
         self._tx.save(self._table, booking)
         self._tx.record(*booking.pull_events())
@@ -337,14 +324,14 @@ class MemoryBookingRepository:
 
     async def by_idempotency_key(self, user_id: str, key: str) -> Booking | None:
         """The user's booking created under ``key``, if any."""
-        user = _key(user_id, "user_id")
-        idempotency_key = _key(key, "key")
+        user = require_text(user_id, "user_id")
+        idempotency_key = require_text(key, "key")
         await _io()
         return self._tx.get_by(self._table, "idempotency_key", (user, idempotency_key))
 
     async def of_user(self, user_id: str) -> Sequence[Booking]:
         """The user's bookings, newest first."""
-        key = _key(user_id, "user_id")
+        key = require_text(user_id, "user_id")
         await _io()
         rows = self._tx.select(self._table, group="user", values=(key,))
         return _oldest_first(rows)[::-1]
@@ -353,7 +340,7 @@ class MemoryBookingRepository:
         self, show_id: str, *, statuses: Collection[BookingStatus] | None = None
     ) -> Sequence[Booking]:
         """Bookings of the show, optionally only in ``statuses``, oldest first."""
-        key = _key(show_id, "show_id")
+        key = require_text(show_id, "show_id")
         wanted = None if statuses is None else _statuses(statuses)
         await _io()
         rows = self._tx.select(
@@ -395,13 +382,13 @@ class MemoryUserRepository:
 
     async def add(self, user: User) -> None:
         """Stage a new user; ``Conflict`` naming ``user_id`` or ``email``."""
-        _instance(user, User, "user")
+        require_instance(user, User, "user")
         await _io()
         self._tx.add(self._table, user)
 
     async def get(self, user_id: str) -> User:
         """The user; ``NotFound(kind="user")``."""
-        key = _key(user_id, "user_id")
+        key = require_text(user_id, "user_id")
         await _io()
         return _found(self._tx.get(self._table, key), "user", key)
 
@@ -413,7 +400,7 @@ class MemoryUserRepository:
 
     async def save(self, user: User) -> None:
         """Stage replacing a user; ``NotFound(kind="user")``; ``Conflict(what="email")``."""
-        _instance(user, User, "user")
+        require_instance(user, User, "user")
         await _io()
         self._tx.save(self._table, user)
 
@@ -431,33 +418,33 @@ class MemoryReviewRepository:
     async def add(self, review: Review) -> None:
         """Stage a new review; ``Conflict(what="review_id")`` for a duplicate id, else
         ``ReviewExists`` when the user already reviewed the movie."""
-        _instance(review, Review, "review")
+        require_instance(review, Review, "review")
         await _io()
         self._tx.add(self._table, review)
 
     async def get(self, review_id: str) -> Review:
         """The review; ``NotFound(kind="review")``."""
-        key = _key(review_id, "review_id")
+        key = require_text(review_id, "review_id")
         await _io()
         return _found(self._tx.get(self._table, key), "review", key)
 
     async def save(self, review: Review) -> None:
         """Stage replacing a review; ``NotFound(kind="review")``; ``ReviewExists`` if it now
         collides with another review by the same user of the same movie."""
-        _instance(review, Review, "review")
+        require_instance(review, Review, "review")
         await _io()
         self._tx.save(self._table, review)
 
     async def remove(self, review_id: str) -> Review:
         """Stage deleting the review and return it; ``NotFound(kind="review")``."""
-        key = _key(review_id, "review_id")
+        key = require_text(review_id, "review_id")
         await _io()
         return self._tx.remove(self._table, key)
 
     async def by_author(self, movie_id: str, user_id: str) -> Review | None:
         """The user's review of the movie, if any."""
-        movie = _key(movie_id, "movie_id")
-        user = _key(user_id, "user_id")
+        movie = require_text(movie_id, "movie_id")
+        user = require_text(user_id, "user_id")
         await _io()
         return self._tx.get_by(self._table, "author", (movie, user))
 
@@ -466,7 +453,7 @@ class MemoryReviewRepository:
     ) -> Sequence[Review]:
         """The movie's reviews, newest first, skipping ``offset`` and returning at most
         ``limit``; InvalidInput for a limit below 1 or a negative offset."""
-        key = _key(movie_id, "movie_id")
+        key = require_text(movie_id, "movie_id")
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InvalidInput(field="limit", reason="must be a positive integer")
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -478,7 +465,7 @@ class MemoryReviewRepository:
 
     async def ratings_of(self, movie_id: str) -> Sequence[int]:
         """Every rating given to the movie, in review id order."""
-        key = _key(movie_id, "movie_id")
+        key = require_text(movie_id, "movie_id")
         await _io()
         rows = self._tx.select(self._table, group="movie", values=(key,))
         return [r.rating for r in sorted(rows, key=lambda r: r.review_id)]

@@ -22,8 +22,8 @@ from typing import Any, Final
 
 from attrs import frozen
 
-from bookmyshow.domain._checks import shift
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.validation import shift
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.security import (
     RESERVED_CLAIMS,

@@ -1,4 +1,4 @@
-"""Small argument checks shared by the domain modules (private; each raises ``InvalidInput``).
+"""Argument checks shared by the domain and the adapters; each raises ``InvalidInput``.
 
 They exist so that a wrong type is refused where it enters, with the parameter's name, instead of
 surfacing later as a ``TypeError`` or ``AttributeError`` from deep inside a rule.
