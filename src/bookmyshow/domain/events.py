@@ -84,14 +84,6 @@ def _text(value: object, name: str) -> None:
         raise InvalidInput(field=name, reason="must be a string")
 
 
-def _nonempty_text(value: object, name: str) -> None:
-    require_text(value, name)
-
-
-def _optional_nonempty_text(value: object, name: str) -> None:
-    require_optional_text(value, name)
-
-
 def _optional_text(value: object, name: str) -> None:
     if value is not None:
         _text(value, name)
@@ -114,12 +106,12 @@ def _unchecked(_value: object, _name: str) -> None:
 _NONEMPTY = ("_id", "booking_code", "title")
 
 
-def _check_for(name: str, hint: object) -> Callable[[object, str], None]:
+def _check_for(name: str, hint: object) -> Callable[[object, str], object]:
     nonempty = name.endswith(_NONEMPTY)
     if hint is str:
-        return _nonempty_text if nonempty else _text
+        return require_text if nonempty else _text
     if hint == (str | None):
-        return _optional_nonempty_text if nonempty else _optional_text
+        return require_optional_text if nonempty else _optional_text
     if hint is int:
         return _integer
     if hint is Money:
@@ -127,7 +119,7 @@ def _check_for(name: str, hint: object) -> Callable[[object, str], None]:
     return _unchecked
 
 
-_Checks = tuple[tuple[str, Callable[[object, str], None]], ...]
+_Checks = tuple[tuple[str, Callable[[object, str], object]], ...]
 _CHECKS: dict[type, _Checks] = {}
 
 

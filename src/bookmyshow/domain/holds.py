@@ -295,29 +295,32 @@ class ShowHolds:
             self.seat_holder[seat] = hold.hold_id
         return hold
 
-    def _owned_live(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
-        now = require_aware(now)
+    def _find(self, hold_id: str) -> Hold:
         require_text(hold_id, "hold_id")
-        require_text(owner_id, "owner_id")
         hold = self.holds.get(hold_id)
         if hold is None:
             raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
+        return hold
+
+    def _owned(self, hold_id: str, owner_id: str) -> Hold:
+        # Order is part of the contract: unknown hold, then wrong owner (then, for live
+        # operations, expiry).
+        require_text(hold_id, "hold_id")
+        require_text(owner_id, "owner_id")
+        hold = self._find(hold_id)
         if hold.owner_id != owner_id:
             raise NotHoldOwner(hold_id=hold_id)
+        return hold
+
+    def _check_live(self, hold: Hold, now: datetime) -> Hold:
         if not hold.is_live(now):
-            raise HoldExpired(show_id=self.show_id, hold_id=hold_id)
+            raise HoldExpired(show_id=self.show_id, hold_id=hold.hold_id)
         return hold
 
     def get(self, hold_id: str, now: datetime) -> Hold:
         """The live hold ``hold_id``; raises :class:`HoldNotFound` or :class:`HoldExpired`."""
         now = require_aware(now)
-        require_text(hold_id, "hold_id")
-        hold = self.holds.get(hold_id)
-        if hold is None:
-            raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
-        if not hold.is_live(now):
-            raise HoldExpired(show_id=self.show_id, hold_id=hold_id)
-        return hold
+        return self._check_live(self._find(hold_id), now)
 
     def extend(self, hold_id: str, owner_id: str, by: timedelta, now: datetime) -> Hold:
         """Push the expiry out by ``by``, capped at the hold's ``max_expires_at``.
@@ -325,7 +328,8 @@ class ShowHolds:
         Raises :class:`HoldExtensionLimit` when the hold is already at its cap.
         """
         require_timedelta(by, "by", positive=True)
-        hold = self._owned_live(hold_id, owner_id, now)
+        now = require_aware(now)
+        hold = self._check_live(self._owned(hold_id, owner_id), now)
         # min(expires_at + by, max_expires_at), without adding a huge ``by`` past the calendar.
         room = hold.max_expires_at - hold.expires_at
         new_expiry = hold.max_expires_at if by >= room else hold.expires_at + by
@@ -342,7 +346,7 @@ class ShowHolds:
         """
         require_timedelta(lease, "lease", positive=True)
         now = require_aware(now)
-        hold = self._owned_live(hold_id, owner_id, now)
+        hold = self._check_live(self._owned(hold_id, owner_id), now)
         until = shift(now, lease, "lease")
         claimed = evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
         self.holds[hold_id] = claimed
@@ -350,14 +354,8 @@ class ShowHolds:
 
     def release(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
         """Remove the owner's hold (live or expired) and free its seats; returns it."""
-        now = require_aware(now)
-        require_text(hold_id, "hold_id")
-        require_text(owner_id, "owner_id")
-        hold = self.holds.get(hold_id)
-        if hold is None:
-            raise HoldNotFound(show_id=self.show_id, hold_id=hold_id)
-        if hold.owner_id != owner_id:
-            raise NotHoldOwner(hold_id=hold_id)
+        require_aware(now)
+        hold = self._owned(hold_id, owner_id)
         self._drop(hold)
         return hold
 
