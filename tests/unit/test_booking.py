@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,7 @@ from bookmyshow.domain.booking import (
 )
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.money import CurrencyMismatch, Money
+from bookmyshow.domain.pricing import TicketBreakdown
 from bookmyshow.testing.strategies.booking import (
     aware_datetimes,
     booking_code_numbers,
@@ -62,6 +64,7 @@ LEGAL: dict[str, dict[str, str]] = {
     "fail_and_refund": {
         "pending_payment": "failed_refunded",
         "payment_unknown": "failed_refunded",
+        "expired": "failed_refunded",
     },
     "cancel": {"confirmed": "cancelled"},
     "settle_refund": {"cancelled": "refunded", "failed_refunded": "failed_refunded"},
@@ -78,7 +81,7 @@ EVENT_OF: dict[str, type[ev.DomainEvent]] = {
     "check_in": ev.BookingCheckedIn,
 }
 PAID = {"confirmed", "cancelled", "refunded", "checked_in", "failed_refunded"}
-FINAL = {"payment_failed", "expired", "failed_refunded", "refunded", "checked_in"}
+FINAL = {"payment_failed", "failed_refunded", "refunded", "checked_in"}
 
 
 def new_booking(
@@ -808,3 +811,100 @@ def test_confirm_refuses_a_mistyped_code(now: datetime) -> None:
         booking.confirm("pay1", bad, now)
     assert booking.status is BookingStatus.PENDING_PAYMENT
     assert booking.events == []
+
+
+# --- price breakdowns and refund retries ------------------------------------------------------
+
+
+def _breakdown(seat: str, base: int) -> TicketBreakdown:
+    """A ticket of ``base`` paise with 18% GST and no fee or discount."""
+    gst = Money(base * 18 // 100)
+    return TicketBreakdown(
+        seat=seat,
+        category="gold",
+        base=Money(base),
+        surge=Money(0),
+        discount=Money(0),
+        fee=Money(0),
+        gst_rate=Fraction(18, 100),
+        gst=gst,
+        fee_gst_rate=Fraction(18, 100),
+        fee_gst=Money(0),
+    )
+
+
+def test_tickets_are_kept_when_they_match_the_seats_and_amount() -> None:
+    """A booking keeps one breakdown per seat when their totals add up to its amount."""
+    tickets = (_breakdown("A1", 20_000), _breakdown("A2", 30_000))
+    booking = new_booking(amount=59_000)
+    rebuilt = attrs.evolve(booking, tickets=tickets)
+    assert rebuilt.tickets == tickets
+
+
+@pytest.mark.parametrize(
+    "tickets",
+    [
+        (_breakdown("A1", 20_000),),
+        (_breakdown("A1", 20_000), _breakdown("A3", 30_000)),
+        (_breakdown("A1", 20_000), _breakdown("A2", 20_000)),
+    ],
+    ids=["missing-seat", "foreign-seat", "wrong-total"],
+)
+def test_tickets_that_disagree_with_the_booking_are_refused(
+    tickets: tuple[TicketBreakdown, ...],
+) -> None:
+    """Breakdowns must cover exactly the booked seats and add up to the amount."""
+    booking = new_booking(amount=59_000)
+    with pytest.raises(InvalidInput) as info:
+        attrs.evolve(booking, tickets=tickets)
+    assert info.value.field == "tickets"
+
+
+def test_a_refused_refund_gets_a_new_gateway_key_and_an_event() -> None:
+    """retry_refund bumps the attempt (so the key), records one event, and keeps the amount."""
+    booking = confirmed()
+    booking.cancel(refund(10_000, "rc"), T0, CancelReason.OPERATOR)
+    booking.pull_events()
+    first_key = booking.refunds[-1].gateway_key
+    retried = booking.retry_refund("rc", "card_closed", T0)
+    assert retried.attempt == 2
+    assert retried.gateway_key != first_key
+    assert booking.refunds[-1] == retried
+    assert retried.amount == Money(10_000)
+    [event] = booking.pull_events()
+    assert isinstance(event, ev.BookingRefundFailed)
+    assert (event.attempt, event.failure_code) == (1, "card_closed")
+
+
+def test_retrying_a_settled_or_unknown_refund_is_refused() -> None:
+    """Only an open refund of a cancelled or failed booking can be retried."""
+    booking = confirmed()
+    with pytest.raises(IllegalTransition):
+        booking.retry_refund("rc", "x", T0)
+    booking.cancel(refund(10_000, "rc"), T0, CancelReason.OPERATOR)
+    with pytest.raises(RefundNotFound):
+        booking.retry_refund("nope", "x", T0)
+    booking.settle_refund("rc", T0)
+    before = booking.refunds
+    with pytest.raises((RefundAlreadySettled, IllegalTransition)):
+        booking.retry_refund("rc", "x", T0)
+    assert booking.refunds == before
+
+
+def test_money_captured_after_expiry_is_refunded_in_full() -> None:
+    """An expired booking whose payment landed anyway moves to FAILED_REFUNDED."""
+    booking = new_booking()
+    booking.expire(T0 + timedelta(hours=1))
+    booking.fail_and_refund(refund(booking.amount.amount), T0 + timedelta(hours=1), "pay1")
+    assert booking.status is BookingStatus.FAILED_REFUNDED
+    assert booking.refundable == Money(0)
+
+
+@given(st.integers(min_value=1, max_value=50))
+def test_gateway_keys_of_successive_attempts_are_distinct(attempts: int) -> None:
+    """Every attempt of a refund is sent under a key no earlier attempt used."""
+    keys = {
+        Refund(refund_id="r", amount=Money(1), reason="x", created_at=T0, attempt=n).gateway_key
+        for n in range(1, attempts + 1)
+    }
+    assert len(keys) == attempts

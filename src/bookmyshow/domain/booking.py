@@ -5,12 +5,14 @@ A booking is opened on a hold (``PENDING_PAYMENT``) and then follows exactly the
 
     PENDING_PAYMENT → CONFIRMED | PAYMENT_FAILED | PAYMENT_UNKNOWN | EXPIRED | FAILED_REFUNDED
     PAYMENT_UNKNOWN → CONFIRMED | PAYMENT_FAILED | FAILED_REFUNDED
+    EXPIRED         → FAILED_REFUNDED
     CONFIRMED       → CANCELLED | CHECKED_IN
     CANCELLED       → REFUNDED
 
 ``PENDING_PAYMENT → FAILED_REFUNDED`` is allowed directly: the payment succeeds *before* the seats
 are sold (the sale presents the hold's fencing token), so "paid but the sale failed" happens while
-the booking is still pending; there is no separate "paid" state to pass through.
+the booking is still pending; there is no separate "paid" state to pass through.  ``EXPIRED → FAILED_REFUNDED`` covers money
+captured for a booking that had expired meanwhile: it is recorded and returned, never kept.
 
 Every method validates everything before it changes anything (a refused call leaves the booking as
 it was) and each accepted call records exactly one domain event in :attr:`Booking.events`.  A call
@@ -47,10 +49,12 @@ from bookmyshow.domain.events import (
     BookingPaymentFailed,
     BookingPaymentUnknown,
     BookingRefunded,
+    BookingRefundFailed,
     DomainEvent,
 )
 from bookmyshow.domain.holds import require_aware, seat_set
 from bookmyshow.domain.money import CurrencyMismatch, Money, total
+from bookmyshow.domain.pricing import TicketBreakdown
 from bookmyshow.domain.validation import (
     elapsed,
     instances,
@@ -63,6 +67,7 @@ from bookmyshow.domain.validation import (
 __all__ = [
     "BOOKING_CODE_ALPHABET",
     "BOOKING_CODE_SPACE",
+    "LIVE_STATUSES",
     "PAID_STATUSES",
     "TERMINAL_STATUSES",
     "TRANSITIONS",
@@ -130,7 +135,7 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         _S.CONFIRMED: frozenset({_S.CANCELLED, _S.CHECKED_IN}),
         _S.CANCELLED: frozenset({_S.REFUNDED}),
         _S.PAYMENT_FAILED: frozenset(),
-        _S.EXPIRED: frozenset(),
+        _S.EXPIRED: frozenset({_S.FAILED_REFUNDED}),
         _S.FAILED_REFUNDED: frozenset(),
         _S.REFUNDED: frozenset(),
         _S.CHECKED_IN: frozenset(),
@@ -140,6 +145,9 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
 
 TERMINAL_STATUSES: frozenset[BookingStatus] = frozenset(s for s, t in TRANSITIONS.items() if not t)
 """Statuses with no way out.  A ``FAILED_REFUNDED`` booking's refund may still settle."""
+
+LIVE_STATUSES: frozenset[BookingStatus] = frozenset({_S.PENDING_PAYMENT, _S.PAYMENT_UNKNOWN})
+"""Statuses of a booking whose payment is still open: it may yet be confirmed."""
 
 PAID_STATUSES: frozenset[BookingStatus] = frozenset(
     {_S.CONFIRMED, _S.CANCELLED, _S.REFUNDED, _S.CHECKED_IN, _S.FAILED_REFUNDED}
@@ -366,8 +374,11 @@ class BookingLine:
 class Refund:
     """Money given back for a booking.  ``settled_at`` is set exactly when it has succeeded.
 
-    Raises :class:`InvalidInput` for an empty id or reason, a negative amount, naive datetimes, or
-    a ``settled_at`` that does not match the status.
+    ``attempt`` counts the gateway requests that were definitively refused, plus one: the
+    refund is sent under :attr:`gateway_key`, which changes only when an attempt failed (a
+    failed refund stays failed under its key, while an unanswered one is settled by resending
+    the same key).  Raises :class:`InvalidInput` for an empty id or reason, a negative amount,
+    an attempt below 1, naive datetimes, or a ``settled_at`` that does not match the status.
     """
 
     refund_id: str
@@ -376,9 +387,18 @@ class Refund:
     created_at: datetime = field(validator=_aware)
     status: RefundStatus = RefundStatus.REQUESTED
     settled_at: datetime | None = field(default=None, validator=_optional_aware)
+    attempt: int = 1
+
+    @property
+    def gateway_key(self) -> str:
+        """The idempotency key of the current gateway attempt for this refund."""
+        return f"{self.refund_id}.{self.attempt}"
 
     def __attrs_post_init__(self) -> None:
         require_text(self.refund_id, "refund.refund_id")
+        attempt = self.attempt
+        if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+            raise InvalidInput(field="refund.attempt", reason="must be a positive integer")
         require_text(self.reason, "refund.reason")
         require_instance(self.amount, Money, "refund.amount")
         if self.amount.amount < 0:
@@ -399,6 +419,10 @@ def _refunds(values: Iterable[Refund]) -> tuple[Refund, ...]:
     return instances(values, Refund, "refunds")
 
 
+def _tickets(values: Iterable[TicketBreakdown]) -> tuple[TicketBreakdown, ...]:
+    return instances(values, TicketBreakdown, "tickets")
+
+
 # --- the aggregate ---------------------------------------------------------------------------
 
 
@@ -410,7 +434,8 @@ class Booking:
     constructor itself is for repositories rehydrating a stored booking and records nothing.
     Construction validates the booking's shape and raises :class:`InvalidInput` (or
     :class:`CurrencyMismatch`): non-empty ids and seats, a positive fencing token, a non-negative
-    amount that the quote ``lines`` (when given) add up to, aware datetimes, a payment deadline
+    amount that the quote ``lines`` and the per-seat price ``tickets`` (each when given; the
+    tickets are what cancellation refunds from) add up to, aware datetimes, a payment deadline
     after creation, a bool ``non_cancellable``, non-empty optional texts, and lines, refunds
     (with distinct ids) and events of the right types.
     """
@@ -423,6 +448,7 @@ class Booking:
     fencing_token: int
     amount: Money
     lines: tuple[BookingLine, ...] = field(default=(), converter=_lines)
+    tickets: tuple[TicketBreakdown, ...] = field(default=(), converter=_tickets)
     coupon_code: str | None = None
     non_cancellable: bool = False
     idempotency_key: str
@@ -472,6 +498,12 @@ class Booking:
                     raise InvalidInput(field="lines.seat", reason=f"{line.seat!r} is not booked")
             if total([line.amount for line in self.lines], self.amount.currency) != self.amount:
                 raise InvalidInput(field="lines", reason="the lines must add up to amount")
+        if self.tickets:
+            labels = [t.seat for t in self.tickets]
+            if len(set(labels)) != len(labels) or set(labels) != self.seats:
+                raise InvalidInput(field="tickets", reason="one breakdown per booked seat")
+            if total([t.total for t in self.tickets], self.amount.currency) != self.amount:
+                raise InvalidInput(field="tickets", reason="the tickets must add up to amount")
         for refund in self.refunds:
             self._same_currency(refund.amount)
         refund_ids = [r.refund_id for r in self.refunds]
@@ -495,6 +527,7 @@ class Booking:
         created_at: datetime,
         payment_due_at: datetime,
         lines: Iterable[BookingLine] = (),
+        tickets: Iterable[TicketBreakdown] = (),
         coupon_code: str | None = None,
         non_cancellable: bool = False,
     ) -> Booking:
@@ -511,6 +544,7 @@ class Booking:
             fencing_token=fencing_token,
             amount=amount,
             lines=lines,
+            tickets=tickets,
             coupon_code=coupon_code,
             non_cancellable=non_cancellable,
             idempotency_key=idempotency_key,
@@ -778,15 +812,7 @@ class Booking:
         require_aware(now)
         if self.status is not BookingStatus.FAILED_REFUNDED:
             self._require(BookingStatus.REFUNDED)
-        index = next(
-            (i for i, r in enumerate(self.refunds) if r.refund_id == refund_id),
-            None,
-        )
-        if index is None:
-            raise RefundNotFound(booking_id=self.booking_id, refund_id=refund_id)
-        refund = self.refunds[index]
-        if refund.status is RefundStatus.SUCCEEDED:
-            raise RefundAlreadySettled(booking_id=self.booking_id, refund_id=refund_id)
+        index, refund = self._open_refund(refund_id)
         settled = evolve(refund, status=RefundStatus.SUCCEEDED, settled_at=now)
         refunds = (*self.refunds[:index], settled, *self.refunds[index + 1 :])
         self.refunds = refunds
@@ -805,6 +831,38 @@ class Booking:
                 amount=settled.amount,
             )
         )
+
+    def retry_refund(self, refund_id: str, failure_code: str, now: datetime) -> Refund:
+        """The gateway refused refund ``refund_id`` for good: the next attempt gets a new key.
+
+        Bumps the refund's ``attempt`` (and so its :attr:`Refund.gateway_key`) and records
+        BookingRefundFailed; returns the updated refund.  Only in ``CANCELLED`` or
+        ``FAILED_REFUNDED``, where refunds are owed.  Raises :class:`IllegalTransition` in any
+        other status, :class:`RefundNotFound`, :class:`RefundAlreadySettled`, or
+        :class:`InvalidInput` for an empty ``failure_code``.
+        """
+        require_aware(now)
+        require_text(failure_code, "failure_code")
+        if self.status not in (BookingStatus.CANCELLED, BookingStatus.FAILED_REFUNDED):
+            raise IllegalTransition(
+                booking_id=self.booking_id, from_status=self.status, to_status=self.status
+            )
+        index, refund = self._open_refund(refund_id)
+        retried = evolve(refund, attempt=refund.attempt + 1)
+        self.refunds = (*self.refunds[:index], retried, *self.refunds[index + 1 :])
+        self.updated_at = now
+        self._record(
+            BookingRefundFailed(
+                occurred_at=now,
+                booking_id=self.booking_id,
+                user_id=self.user_id,
+                show_id=self.show_id,
+                refund_id=refund_id,
+                attempt=refund.attempt,
+                failure_code=failure_code,
+            )
+        )
+        return retried
 
     def check_in(self, now: datetime) -> None:
         """Admit the booking at the theater: ``CHECKED_IN``; records BookingCheckedIn.
@@ -838,6 +896,14 @@ class Booking:
 
     def _record(self, event: DomainEvent) -> None:
         self.events.append(event)
+
+    def _open_refund(self, refund_id: str) -> tuple[int, Refund]:
+        for index, refund in enumerate(self.refunds):
+            if refund.refund_id == refund_id:
+                if refund.status is RefundStatus.SUCCEEDED:
+                    raise RefundAlreadySettled(booking_id=self.booking_id, refund_id=refund_id)
+                return index, refund
+        raise RefundNotFound(booking_id=self.booking_id, refund_id=refund_id)
 
     def _require(self, to_status: BookingStatus) -> None:
         if to_status not in TRANSITIONS[self.status]:

@@ -44,6 +44,7 @@ __all__ = [
     "BookingFailedRefunded",
     "BookingPaymentFailed",
     "BookingPaymentUnknown",
+    "BookingRefundFailed",
     "BookingRefunded",
     "DomainEvent",
     "HoldLapsed",
@@ -342,6 +343,16 @@ class BookingRefunded(BookingEvent):
 
 
 @frozen(kw_only=True)
+class BookingRefundFailed(BookingEvent):
+    """The gateway refused attempt ``attempt`` of refund ``refund_id``; it will be retried."""
+
+    name: ClassVar[str] = "booking.refund_failed"
+    refund_id: str
+    attempt: int
+    failure_code: str
+
+
+@frozen(kw_only=True)
 class BookingCheckedIn(BookingEvent):
     """The booking was admitted at the theater."""
 
@@ -402,6 +413,7 @@ _EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     BookingFailedRefunded,
     BookingCancelled,
     BookingRefunded,
+    BookingRefundFailed,
     BookingCheckedIn,
     ReviewAdded,
     ReviewEdited,
