@@ -11,8 +11,9 @@ A booking is opened on a hold (``PENDING_PAYMENT``) and then follows exactly the
 
 ``PENDING_PAYMENT → FAILED_REFUNDED`` is allowed directly: the payment succeeds *before* the seats
 are sold (the sale presents the hold's fencing token), so "paid but the sale failed" happens while
-the booking is still pending; there is no separate "paid" state to pass through.  ``EXPIRED → FAILED_REFUNDED`` covers money
-captured for a booking that had expired meanwhile: it is recorded and returned, never kept.
+the booking is still pending; there is no separate "paid" state to pass through.
+``EXPIRED → FAILED_REFUNDED`` covers money captured for a booking that had expired meanwhile: it
+is recorded and returned, never kept.
 
 Every method validates everything before it changes anything (a refused call leaves the booking as
 it was) and each accepted call records exactly one domain event in :attr:`Booking.events`.  A call
