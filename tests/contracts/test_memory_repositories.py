@@ -8,6 +8,7 @@ from bookmyshow.adapters.memory.unit_of_work import MemoryUnitOfWorkFactory
 from bookmyshow.ports.unit_of_work import UnitOfWorkFactory
 from bookmyshow.testing.contracts.repositories import (
     BookingRepositoryContract,
+    CouponRepositoryContract,
     MovieRepositoryContract,
     ReviewRepositoryContract,
     ShowRepositoryContract,
@@ -45,3 +46,7 @@ class TestMemoryUserRepository(_Memory, UserRepositoryContract):
 
 class TestMemoryReviewRepository(_Memory, ReviewRepositoryContract):
     """MemoryReviewRepository keeps the review repository contract."""
+
+
+class TestMemoryCouponRepository(_Memory, CouponRepositoryContract):
+    """MemoryCouponRepository keeps the coupon repository contract."""

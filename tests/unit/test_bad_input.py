@@ -70,6 +70,7 @@ from bookmyshow.adapters.memory.payments import (
 from bookmyshow.adapters.memory.rate_limit import MemoryRateLimiter
 from bookmyshow.adapters.memory.repositories import (
     MemoryBookingRepository,
+    MemoryCouponRepository,
     MemoryMovieRepository,
     MemoryReviewRepository,
     MemoryShowRepository,
@@ -1759,6 +1760,7 @@ def _seed() -> tuple[Any, ...]:
         sample_user(),
         _confirmed(),
         sample_review(),
+        _coupon(),
     )
 
 
@@ -1773,6 +1775,7 @@ def _database() -> MemoryDatabase:
         database.users,
         database.bookings,
         database.reviews,
+        database.coupons,
     )
     tx = database.transaction()
     tx.begin()
@@ -2581,6 +2584,25 @@ MEMORY_TARGETS: list[Target] = [
         "memory.repositories.MemoryReviewRepository.ratings_of",
         lambda: _repo(MemoryReviewRepository, "ratings_of", movie_id="movie-1"),
     ),
+    Target(
+        "memory.repositories.MemoryCouponRepository.add",
+        lambda: _repo(MemoryCouponRepository, "add", coupon=_coupon(code="new10")),
+        extras={"coupon": (_coupon(), _coupon(code=" First50 ", usage_limit=1))},
+    ),
+    Target(
+        "memory.repositories.MemoryCouponRepository.get",
+        lambda: _repo(MemoryCouponRepository, "get", code=" first50 "),
+        extras={"code": ("second50", "FIRST 50", "x" * 65)},
+    ),
+    Target(
+        "memory.repositories.MemoryCouponRepository.save",
+        lambda: _repo(MemoryCouponRepository, "save", coupon=_coupon(usage_limit=5)),
+        extras={"coupon": (_coupon(code="new10"),)},
+    ),
+    Target(
+        "memory.repositories.MemoryCouponRepository.list",
+        lambda: _repo(MemoryCouponRepository, "list", valid_at=T0),
+    ),
 ]
 
 
@@ -2625,7 +2647,7 @@ EXEMPT: Mapping[str, str] = {
     "memory.unit_of_work.MemoryUnitSales": _WIRED_ONLY,
     **{
         f"memory.repositories.Memory{kind}Repository": _WIRED_ONLY
-        for kind in ("Movie", "Venue", "Show", "Booking", "User", "Review")
+        for kind in ("Movie", "Venue", "Show", "Booking", "User", "Review", "Coupon")
     },
     "memory.database.Table": _PLUMBING,
     "memory.database.UniqueKey": _PLUMBING,

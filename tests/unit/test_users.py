@@ -251,7 +251,7 @@ def test_user_round_trips_and_principal_mirrors_it(u: User) -> None:
 _ROLE_ORDER = (Role.CUSTOMER, Role.THEATER_ADMIN, Role.PLATFORM_ADMIN)
 SPEC = {
     #                        kinds                       customer theater_admin platform
-    Action.MANAGE_CATALOG: ({"movie", "city"}, ("-", "-", "all")),
+    Action.MANAGE_CATALOG: ({"movie", "city", "coupon"}, ("-", "-", "all")),
     Action.MANAGE_THEATER: ({"theater", "screen"}, ("-", "mine", "all")),
     Action.MANAGE_SHOW: ({"show"}, ("-", "mine", "all")),
     Action.CANCEL_SHOW: ({"show"}, ("-", "mine", "all")),

@@ -163,6 +163,7 @@ class ResourceKind(enum.StrEnum):
     BOOKING = "booking"
     REVIEW = "review"
     USER = "user"
+    COUPON = "coupon"
 
 
 class Scope(enum.StrEnum):
@@ -191,7 +192,7 @@ def _table(rows: Mapping[_Key, _Value]) -> Mapping[_Key, _Value]:
 
 ACTION_KINDS: Final[Mapping[Action, frozenset[ResourceKind]]] = _table(
     {
-        Action.MANAGE_CATALOG: frozenset({_K.MOVIE, _K.CITY}),
+        Action.MANAGE_CATALOG: frozenset({_K.MOVIE, _K.CITY, _K.COUPON}),
         Action.MANAGE_THEATER: frozenset({_K.THEATER, _K.SCREEN}),
         Action.MANAGE_SHOW: frozenset({_K.SHOW}),
         Action.CANCEL_SHOW: frozenset({_K.SHOW}),

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from bookmyshow.domain.booking import Booking, BookingStatus
 from bookmyshow.domain.catalog import Movie, MovieStatus
+from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.reviews import Review
 from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import User
@@ -22,6 +23,7 @@ from bookmyshow.domain.venues import City, Screen, Theater
 
 __all__ = [
     "BookingRepository",
+    "CouponRepository",
     "MovieRepository",
     "ReviewRepository",
     "ShowRepository",
@@ -225,4 +227,32 @@ class ReviewRepository(Protocol):
 
     async def ratings_of(self, movie_id: str) -> Sequence[int]:
         """Every rating given to the movie (for recomputing its summary)."""
+        ...
+
+
+class CouponRepository(Protocol):
+    """Coupon definitions by code.  How often a coupon was used is not stored here: that is
+    counted atomically by :class:`bookmyshow.ports.coupons.CouponRedemptions`.
+
+    Codes are compared as :class:`~bookmyshow.domain.coupons.Coupon` normalises them (surrounding
+    spaces stripped, upper-cased), so ``get(" diwali50 ")`` finds ``"DIWALI50"``; text that is no
+    coupon code raises :class:`~bookmyshow.domain.errors.InvalidInput`.
+    """
+
+    async def add(self, coupon: Coupon) -> None:
+        """Store a new coupon; ``Conflict(what="coupon_code")`` if its code exists."""
+        ...
+
+    async def get(self, code: str) -> Coupon:
+        """The coupon with this (normalised) code; ``NotFound(kind="coupon", key=<code>)``."""
+        ...
+
+    async def save(self, coupon: Coupon) -> None:
+        """Replace a stored coupon (found by its code); ``NotFound(kind="coupon")`` if it was
+        never added."""
+        ...
+
+    async def list(self, *, valid_at: datetime | None = None) -> Sequence[Coupon]:
+        """Every coupon (with ``valid_at``, only those whose window ``[valid_from, valid_until)``
+        contains that instant), ordered by code."""
         ...

@@ -25,6 +25,7 @@ from bookmyshow.domain.events import DomainEvent
 from bookmyshow.ports.inventory import SeatSales
 from bookmyshow.ports.repositories import (
     BookingRepository,
+    CouponRepository,
     MovieRepository,
     ReviewRepository,
     ShowRepository,
@@ -44,6 +45,7 @@ class UnitOfWork(Protocol):
     bookings: BookingRepository
     users: UserRepository
     reviews: ReviewRepository
+    coupons: CouponRepository
     sales: SeatSales
     """Sales made through the unit become durable with its commit (and vanish on rollback)."""
 

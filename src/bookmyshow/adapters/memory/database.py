@@ -12,9 +12,10 @@ sold seats.  :class:`MemoryTransaction` is one unit's private view of it:
   is checked at commit against the version the transaction last saw of it: commit refuses with
   ``Conflict(what="concurrent_update")`` if any of them changed since — so a read-modify-write
   never overwrites a change committed after the read (no lost update), whether or not the read
-  was for update.  Commit also refuses with ``Conflict(what="<kind>_id")`` if a row it added now
-  exists, and re-checks every unique constraint against the committed state (another unit may
-  have committed first).  Rows only read, and never saved or locked, are not checked.
+  was for update.  Commit also refuses with ``Conflict(what="<kind>_id")`` (the table's
+  ``id_name``) if a row it added now exists, and re-checks every unique constraint against the
+  committed state (another unit may have committed first).  Rows only read, and never saved or
+  locked, are not checked.
 * A read for update is an exclusive lock, checked optimistically: committing gives every row
   the transaction read for update a new version even if it did not change it, so of two units
   that read the same row for update only the first to commit succeeds (where a database would
@@ -44,6 +45,7 @@ from attrs import define, evolve, field, frozen
 from bookmyshow.adapters.memory.inventory import MemoryInventoryStore
 from bookmyshow.domain.booking import Booking
 from bookmyshow.domain.catalog import Movie
+from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.events import DomainEvent
 from bookmyshow.domain.reviews import Review, ReviewExists
@@ -95,8 +97,10 @@ class UniqueKey(Generic[_T]):
 class Table(Generic[_T]):
     """Committed rows of one aggregate kind, by id, with versions and indexes.
 
-    Public methods take the database lock for a moment and return references to stored rows
-    (which are never changed in place); :class:`MemoryTransaction` copies them for callers.
+    ``id_name`` is what the ``Conflict`` for a duplicate id names (``"<kind>_id"`` unless the
+    id is a natural key with a name of its own, such as a coupon's code).  Public methods take
+    the database lock for a moment and return references to stored rows (which are never
+    changed in place); :class:`MemoryTransaction` copies them for callers.
     """
 
     def __init__(
@@ -105,12 +109,14 @@ class Table(Generic[_T]):
         kind: str,
         lock: threading.Lock,
         id_of: Callable[[_T], str],
+        id_name: str | None = None,
         copy: Callable[[_T], _T] = _same,
         unique: Sequence[UniqueKey[_T]] = (),
         groups: Mapping[str, Callable[[_T], Hashable]] | None = None,
     ) -> None:
         self.kind = kind
         self.id_of = id_of
+        self.id_name = id_name if id_name is not None else f"{kind}_id"
         self.copy = copy
         self.unique = tuple(unique)
         self.groups: Mapping[str, Callable[[_T], Hashable]] = dict(groups or {})
@@ -291,6 +297,10 @@ class MemoryDatabase:
             unique=(UniqueKey("author", lambda r: (r.movie_id, r.user_id), _review_exists),),
             groups={"movie": lambda r: r.movie_id},
         )
+        # A coupon is found by its code, so the (normalised) code is its key.
+        self.coupons: Table[Coupon] = Table(
+            kind="coupon", lock=lock, id_of=lambda c: c.code, id_name="coupon_code"
+        )
 
     def transaction(self) -> MemoryTransaction:
         """A new transaction over this database, not yet begun."""
@@ -431,10 +441,11 @@ class MemoryTransaction:
 
         Raises ``Conflict(what="concurrent_update", keys=("<kind>:<id>", …))`` when a row read
         for update or written here was written or locked by a transaction that committed since,
-        ``Conflict(what="<kind>_id")`` when a row added here now exists, the unique-constraint
-        errors (``Conflict`` naming ``booking_code``, ``idempotency_key`` or ``email``;
-        ``ReviewExists``), and ``SeatsUnavailable`` / ``StaleFencingToken`` when a staged sale no
-        longer fits the sale record.  Either way the transaction ends: committed, or rolled back.
+        ``Conflict(what="<kind>_id")`` (the table's ``id_name``: ``"coupon_code"`` for coupons)
+        when a row added here now exists, the unique-constraint errors (``Conflict`` naming
+        ``booking_code``, ``idempotency_key`` or ``email``; ``ReviewExists``), and
+        ``SeatsUnavailable`` / ``StaleFencingToken`` when a staged sale no longer fits the sale
+        record.  Either way the transaction ends: committed, or rolled back.
         """
         self._require_open()
         database = self.database
@@ -468,7 +479,7 @@ class MemoryTransaction:
                 if current == expected:
                     continue
                 if expected is None:
-                    raise Conflict(what=f"{table.kind}_id", keys=(key,))
+                    raise Conflict(what=table.id_name, keys=(key,))
                 changed.append(f"{table.kind}:{key}")
         if changed:
             raise Conflict(what="concurrent_update", keys=tuple(changed))
@@ -591,14 +602,14 @@ class MemoryTransaction:
         return out
 
     def add(self, table: Table[_T], row: _T) -> None:
-        """Stage a new row; ``Conflict(what="<kind>_id")`` if the id exists, or the error of a
-        unique constraint it breaks.  A refused call stages nothing."""
+        """Stage a new row; ``Conflict(what=table.id_name)`` (``"<kind>_id"``) if the id
+        exists, or the error of a unique constraint it breaks.  A refused call stages nothing."""
         self._require_open()
         changes = self._changes_of(table)
         key = table.id_of(row)
         current, version = changes.view(key)
         if current is not None:
-            raise Conflict(what=f"{table.kind}_id", keys=(key,))
+            raise Conflict(what=table.id_name, keys=(key,))
         self._stage(changes, key, row, version)
 
     def save(self, table: Table[_T], row: _T) -> None:

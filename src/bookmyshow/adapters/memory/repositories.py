@@ -13,18 +13,21 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from bookmyshow.adapters.memory.database import MemoryTransaction
 from bookmyshow.domain.booking import Booking, BookingStatus, normalize_booking_code
 from bookmyshow.domain.catalog import Movie, MovieStatus, parse_enum
+from bookmyshow.domain.coupons import Coupon
+from bookmyshow.domain.coupons import _code as _coupon_code
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.reviews import Review
 from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import Email, User
 from bookmyshow.domain.validation import (
+    elapsed,
     require_bool,
     require_collection,
     require_instance,
@@ -35,6 +38,7 @@ from bookmyshow.ports.errors import NotFound
 
 __all__ = [
     "MemoryBookingRepository",
+    "MemoryCouponRepository",
     "MemoryMovieRepository",
     "MemoryReviewRepository",
     "MemoryShowRepository",
@@ -43,6 +47,8 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+_NO_TIME = timedelta(0)
 
 
 async def _io() -> None:
@@ -469,3 +475,53 @@ class MemoryReviewRepository:
         await _io()
         rows = self._tx.select(self._table, group="movie", values=(key,))
         return [r.rating for r in sorted(rows, key=lambda r: r.review_id)]
+
+
+def _valid_at(coupon: Coupon, at: datetime) -> bool:
+    # Compared as instants (elapsed), exactly as check_coupon does: a window given in a zone
+    # with daylight saving must not gain or lose an hour here.
+    started = elapsed(coupon.valid_from, at) >= _NO_TIME
+    ended = elapsed(coupon.valid_until, at) >= _NO_TIME
+    return started and not ended
+
+
+class MemoryCouponRepository:
+    """:class:`~bookmyshow.ports.repositories.CouponRepository` in a memory unit of work.
+
+    The code is the coupon's key.  Lookups normalise it with the very converter
+    :class:`~bookmyshow.domain.coupons.Coupon` applies to its own code, so a lookup can never
+    disagree with what was stored (and text that is no code is ``InvalidInput`` as it is there).
+    """
+
+    def __init__(self, transaction: MemoryTransaction) -> None:
+        self._tx = transaction
+        self._table = transaction.database.coupons
+
+    async def add(self, coupon: Coupon) -> None:
+        """Stage a new coupon; ``Conflict(what="coupon_code")`` if its code exists."""
+        require_instance(coupon, Coupon, "coupon")
+        await _io()
+        self._tx.add(self._table, coupon)
+
+    async def get(self, code: str) -> Coupon:
+        """The coupon with this code (normalised first); ``NotFound(kind="coupon")``."""
+        key = _coupon_code(code)
+        await _io()
+        return _found(self._tx.get(self._table, key), "coupon", key)
+
+    async def save(self, coupon: Coupon) -> None:
+        """Stage replacing a stored coupon; ``NotFound(kind="coupon")`` if it was never added."""
+        require_instance(coupon, Coupon, "coupon")
+        await _io()
+        self._tx.save(self._table, coupon)
+
+    async def list(self, *, valid_at: datetime | None = None) -> Sequence[Coupon]:
+        """Every coupon (with ``valid_at``, only those valid then: ``valid_from`` inclusive,
+        ``valid_until`` exclusive), ordered by code; InvalidInput for a naive ``valid_at``."""
+        if valid_at is not None:
+            require_aware(valid_at, "valid_at")
+        await _io()
+        rows = self._tx.select(
+            self._table, where=lambda c: valid_at is None or _valid_at(c, valid_at)
+        )
+        return sorted(rows, key=lambda c: c.code)

@@ -30,6 +30,7 @@ from attrs import field, frozen
 from bookmyshow.adapters.memory.database import MemoryDatabase, MemoryTransaction
 from bookmyshow.adapters.memory.repositories import (
     MemoryBookingRepository,
+    MemoryCouponRepository,
     MemoryMovieRepository,
     MemoryReviewRepository,
     MemoryShowRepository,
@@ -41,6 +42,7 @@ from bookmyshow.domain.holds import seat_set
 from bookmyshow.ports.inventory import SeatSales
 from bookmyshow.ports.repositories import (
     BookingRepository,
+    CouponRepository,
     MovieRepository,
     ReviewRepository,
     ShowRepository,
@@ -102,6 +104,7 @@ class MemoryUnitOfWork:
     bookings: BookingRepository
     users: UserRepository
     reviews: ReviewRepository
+    coupons: CouponRepository
     sales: SeatSales
 
     def __init__(self, database: MemoryDatabase) -> None:
@@ -113,6 +116,7 @@ class MemoryUnitOfWork:
         self.bookings = MemoryBookingRepository(self._tx)
         self.users = MemoryUserRepository(self._tx)
         self.reviews = MemoryReviewRepository(self._tx)
+        self.coupons = MemoryCouponRepository(self._tx)
         self.sales = MemoryUnitSales(self._tx)
 
     async def __aenter__(self) -> Self:

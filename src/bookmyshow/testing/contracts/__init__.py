@@ -17,6 +17,7 @@ from bookmyshow.testing.contracts.payments import PaymentGatewayContract, Paymen
 from bookmyshow.testing.contracts.rate_limit import RateLimiterContract
 from bookmyshow.testing.contracts.repositories import (
     BookingRepositoryContract,
+    CouponRepositoryContract,
     MovieRepositoryContract,
     ReviewRepositoryContract,
     ShowRepositoryContract,
@@ -30,6 +31,7 @@ __all__ = [
     "BookingRepositoryContract",
     "CacheContract",
     "ClockContract",
+    "CouponRepositoryContract",
     "CouponRedemptionsContract",
     "EventBusContract",
     "EventPublisherContract",

@@ -12,6 +12,7 @@ an async fixture)::
 Every test makes fresh ids with a random prefix (:class:`~bookmyshow.testing.fixtures.UniqueIds`),
 so a factory may keep one database for a whole session; listings that span the whole database
 (movies, cities, shows without a movie or theater filter) are checked on the test's own rows.
+Coupons are keyed by their code, so the coupon suite makes codes from the same random prefix.
 Every child row is stored after its parents (a theater's city, a show's movie, theater and
 screen, a booking's show and user, a review's movie and user), so an adapter may enforce foreign
 keys; the suites require it only where the ports say so (a theater's city, a screen's theater).
@@ -19,10 +20,11 @@ keys; the suites require it only where the ports say so (a theater's city, a scr
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 import pytest
 from attrs import evolve
@@ -38,6 +40,7 @@ from bookmyshow.domain.booking import (
     booking_code_from,
 )
 from bookmyshow.domain.catalog import Movie, MovieStatus
+from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.reviews import RatingSummary, Review, ReviewExists
@@ -71,9 +74,11 @@ from bookmyshow.testing.strategies.catalog import (
     theaters,
     users,
 )
+from bookmyshow.testing.strategies.pricing import coupons
 
 __all__ = [
     "BookingRepositoryContract",
+    "CouponRepositoryContract",
     "MovieRepositoryContract",
     "ReviewRepositoryContract",
     "ShowRepositoryContract",
@@ -1213,3 +1218,251 @@ class ReviewRepositoryContract(UnitOfWorkSuite):
             await in_unit(
                 uow_factory, lambda u: u.reviews.of_movie("movie-1", limit=limit, offset=offset)
             )
+
+
+# --- coupons ------------------------------------------------------------------------------------
+
+_IST = timezone(timedelta(hours=5, minutes=30), "IST")
+
+
+def _coupon(
+    code: str,
+    *,
+    valid_from: datetime = T0 - timedelta(days=1),
+    valid_until: datetime = T0 + timedelta(days=1),
+    **more: Any,
+) -> Coupon:
+    return Coupon(
+        code=code,
+        discount=Money.of(100),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        **more,
+    )
+
+
+def _code(ids: UniqueIds) -> str:
+    """A fresh coupon code in its stored (upper-case) form."""
+    return ids("cpn").upper()
+
+
+class CouponRepositoryContract(UnitOfWorkSuite):
+    """What every coupon repository promises: coupons by normalised code, windows, and the
+    unit of work's isolation and lost-update rules for them."""
+
+    @pytest.mark.asyncio
+    @_contract
+    @given(coupon=coupons())
+    async def test_coupon_round_trips(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds, coupon: Coupon
+    ) -> None:
+        """Any valid coupon, flat or percent, limited or not, reads back equal from a later unit."""
+        stored = evolve(coupon, code=_code(ids))
+        await committed(uow_factory, lambda u: u.coupons.add(stored))
+        assert await in_unit(uow_factory, lambda u: u.coupons.get(stored.code)) == stored
+
+    @pytest.mark.asyncio
+    async def test_get_compares_codes_normalised(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """get() finds a coupon by its code in any case and with surrounding spaces."""
+        coupon = _coupon(f"diwali50-{ids('cpn')}")
+        assert coupon.code.isupper()
+        await committed(uow_factory, lambda u: u.coupons.add(coupon))
+
+        async def read(uow: UnitOfWork) -> None:
+            assert await uow.coupons.get(f"  {coupon.code.lower()} ") == coupon
+            assert await uow.coupons.get(coupon.code.title()) == coupon
+
+        await in_unit(uow_factory, read)
+
+    @pytest.mark.asyncio
+    async def test_missing_coupon_is_not_found(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """get() of an unknown code raises NotFound(kind="coupon") naming the normalised code."""
+        missing = _code(ids)
+        with pytest.raises(NotFound) as info:
+            await in_unit(uow_factory, lambda u: u.coupons.get(f" {missing.lower()}"))
+        assert (info.value.kind, info.value.key) == ("coupon", missing)
+
+    @pytest.mark.asyncio
+    async def test_duplicate_code_conflicts(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """Adding a code that is committed, or staged in the same unit, in any spelling, raises
+        Conflict(coupon_code) and stores nothing."""
+        first = _coupon(_code(ids))
+        await committed(uow_factory, lambda u: u.coupons.add(first))
+        other = _coupon(first.code.lower(), usage_limit=5)
+        with pytest.raises(Conflict) as info:
+            await in_unit(uow_factory, lambda u: u.coupons.add(other))
+        assert (info.value.what, info.value.keys) == ("coupon_code", (first.code,))
+        assert await in_unit(uow_factory, lambda u: u.coupons.get(first.code)) == first
+        second = _coupon(_code(ids))
+
+        async def twice(uow: UnitOfWork) -> None:
+            await uow.coupons.add(second)
+            await uow.coupons.add(evolve(second, per_user_limit=1))
+
+        with pytest.raises(Conflict) as again:
+            await in_unit(uow_factory, twice)
+        assert again.value.what == "coupon_code"
+
+    @pytest.mark.asyncio
+    async def test_save_replaces_a_coupon(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """save() replaces the stored coupon; saving one never added raises NotFound(coupon)."""
+        coupon = _coupon(_code(ids), usage_limit=10)
+        await committed(uow_factory, lambda u: u.coupons.add(coupon))
+        changed = evolve(coupon, valid_until=T0, usage_limit=20, non_cancellable=True)
+        await committed(uow_factory, lambda u: u.coupons.save(changed))
+        assert await in_unit(uow_factory, lambda u: u.coupons.get(coupon.code)) == changed
+        with pytest.raises(NotFound) as info:
+            await in_unit(uow_factory, lambda u: u.coupons.save(_coupon(_code(ids))))
+        assert info.value.kind == "coupon"
+
+    @pytest.mark.asyncio
+    async def test_list_orders_by_code_and_filters_by_window(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """list() orders by code; list(valid_at=t) keeps the coupons with valid_from <= t <
+        valid_until, compared as instants whatever the zones."""
+        prefix = _code(ids)
+        day, hour = timedelta(days=1), timedelta(hours=1)
+        expired = _coupon(f"{prefix}-E", valid_from=T0 - 2 * day, valid_until=T0 - day)
+        ends_at_t = _coupon(f"{prefix}-A", valid_from=T0 - day, valid_until=T0)
+        starts_at_t = _coupon(f"{prefix}-D", valid_from=T0, valid_until=T0 + day)
+        upcoming = _coupon(f"{prefix}-B", valid_from=T0 + hour, valid_until=T0 + day)
+        # The same instants as T0 -/+ 1h, written in India Standard Time.
+        in_ist = _coupon(
+            f"{prefix}-C",
+            valid_from=(T0 - hour).astimezone(_IST),
+            valid_until=(T0 + hour).astimezone(_IST),
+        )
+        mine = [expired, ends_at_t, starts_at_t, upcoming, in_ist]
+
+        async def add_all(uow: UnitOfWork) -> None:
+            for coupon in mine:
+                await uow.coupons.add(coupon)
+
+        await committed(uow_factory, add_all)
+
+        async def own(uow: UnitOfWork, valid_at: datetime | None = None) -> list[Coupon]:
+            listed = await uow.coupons.list(valid_at=valid_at)
+            assert [c.code for c in listed] == sorted(c.code for c in listed)
+            return [c for c in listed if c.code.startswith(prefix)]
+
+        async def read(uow: UnitOfWork) -> None:
+            assert await own(uow) == sorted(mine, key=lambda c: c.code)
+            assert await own(uow, T0) == [in_ist, starts_at_t]
+            assert await own(uow, T0.astimezone(_IST)) == [in_ist, starts_at_t]
+            assert await own(uow, T0 - timedelta(microseconds=1)) == [ends_at_t, in_ist]
+            assert await own(uow, T0 + hour) == [upcoming, starts_at_t]
+            assert await own(uow, T0 - 3 * day) == []
+
+        await in_unit(uow_factory, read)
+
+    @pytest.mark.asyncio
+    async def test_a_unit_reads_its_own_coupon_writes_and_rollback_discards_them(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """Coupons added or saved in a unit are seen by it at once, by no other unit before it
+        commits, and by nobody if it does not."""
+        kept, dropped = _coupon(_code(ids)), _coupon(_code(ids))
+        await committed(uow_factory, lambda u: u.coupons.add(kept))
+        ended = evolve(kept, valid_until=T0)
+
+        async def peek(other: UnitOfWork) -> None:
+            assert await other.coupons.get(kept.code) == kept
+            with pytest.raises(NotFound):
+                await other.coupons.get(dropped.code)
+
+        writer = uow_factory()
+        async with writer:
+            await writer.coupons.add(dropped)
+            await writer.coupons.save(ended)
+            assert await writer.coupons.get(dropped.code.lower()) == dropped
+            assert await writer.coupons.get(kept.code) == ended
+            listed = {c.code: c for c in await writer.coupons.list()}
+            assert (listed[kept.code], listed[dropped.code]) == (ended, dropped)
+            assert kept.code not in {c.code for c in await writer.coupons.list(valid_at=T0)}
+            await in_unit(uow_factory, peek)
+            # Leaving without commit() rolls the unit back.
+        await in_unit(uow_factory, peek)
+
+    @pytest.mark.asyncio
+    async def test_a_stale_coupon_read_cannot_overwrite_a_later_commit(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """Saving a coupon that another unit changed and committed after this unit read it is
+        Conflict(concurrent_update), and the other unit's change stays."""
+        coupon = _coupon(_code(ids), usage_limit=10)
+        await committed(uow_factory, lambda u: u.coupons.add(coupon))
+        has_read, winner_done = asyncio.Event(), asyncio.Event()
+
+        async def stale() -> None:
+            async with uow_factory() as uow:
+                try:
+                    seen = await uow.coupons.get(coupon.code)
+                finally:
+                    has_read.set()
+                await winner_done.wait()
+                await uow.coupons.save(evolve(seen, usage_limit=1))
+                await uow.commit()
+
+        async def winner() -> None:
+            await has_read.wait()
+            try:
+
+                async def end(uow: UnitOfWork) -> None:
+                    found = await uow.coupons.get(coupon.code)
+                    await uow.coupons.save(evolve(found, valid_until=T0))
+
+                await committed(uow_factory, end)
+            finally:
+                winner_done.set()
+
+        lost, won = await asyncio.gather(stale(), winner(), return_exceptions=True)
+        assert won is None
+        assert isinstance(lost, Conflict), lost
+        assert lost.what == "concurrent_update"
+        stored = await in_unit(uow_factory, lambda u: u.coupons.get(coupon.code))
+        assert stored == evolve(coupon, valid_until=T0)
+
+    @pytest.mark.asyncio
+    async def test_concurrent_adds_of_a_code_have_one_winner(
+        self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
+    ) -> None:
+        """Units racing to add the same code (in different spellings) commit it once; the others
+        fail with Conflict(coupon_code) and leave nothing behind."""
+        code = _code(ids)
+        spellings = [code, code.lower(), f" {code.title()} "]
+        racers = [_coupon(s, usage_limit=n + 1) for n, s in enumerate(spellings)]
+
+        async def add(coupon: Coupon) -> Coupon:
+            await committed(uow_factory, lambda u: u.coupons.add(coupon))
+            return coupon
+
+        outcomes = await asyncio.gather(*(add(c) for c in racers), return_exceptions=True)
+        winners = [o for o in outcomes if isinstance(o, Coupon)]
+        assert len(winners) == 1
+        losers = [o for o in outcomes if not isinstance(o, Coupon)]
+        assert all(isinstance(o, Conflict) and o.what == "coupon_code" for o in losers), losers
+        assert await in_unit(uow_factory, lambda u: u.coupons.get(code)) == winners[0]
+
+    @pytest.mark.asyncio
+    async def test_bad_arguments_are_invalid(self, uow_factory: UnitOfWorkFactory) -> None:
+        """An empty or blank code, a code with inner spaces, a non-coupon and a naive valid_at
+        raise InvalidInput rather than reading or writing anything."""
+        attempts: list[Callable[[UnitOfWork], Awaitable[object]]] = [
+            lambda u: u.coupons.get(""),
+            lambda u: u.coupons.get("   "),
+            lambda u: u.coupons.get("NO SUCH"),
+            lambda u: u.coupons.list(valid_at=T0.replace(tzinfo=None)),
+            lambda u: u.coupons.add(sample_movie()),  # type: ignore[arg-type]
+        ]
+        for attempt in attempts:
+            with pytest.raises(InvalidInput):
+                await in_unit(uow_factory, attempt)
