@@ -1,9 +1,10 @@
-"""Stdlib security adapters: scrypt password hashing and HMAC-SHA256 signed tokens.
+"""Embedded security adapters: scrypt password hashing and HS256 JWTs.
 
 Nothing here is a stub.  :class:`ScryptPasswordHasher` is a real memory-hard KDF
 (:func:`hashlib.scrypt`) with random salts and constant-time comparison.  :class:`HmacTokenService`
-issues JWS compact tokens signed with HS256 (a standard JWT that any JWT library can read with
-the same secret), verifying signature, algorithm, issuer, audience and expiry.
+issues standard JWTs signed with HS256 through PyJWT (a core dependency), pinning the algorithm
+and verifying signature, issuer, audience and required claims, with expiry judged by the
+injected clock.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import jwt
 from attrs import frozen
 
 from bookmyshow.domain.errors import InvalidInput
@@ -43,7 +44,10 @@ _PHC: Final = re.compile(
     r"\$scrypt\$ln=(?P<ln>\d{1,2}),r=(?P<r>\d{1,3}),p=(?P<p>\d{1,3})"
     r"\$(?P<salt>[A-Za-z0-9+/]{6,88})\$(?P<digest>[A-Za-z0-9+/]{22,88})"
 )
-_B64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
+_ALGORITHM: Final = "HS256"
+_REQUIRED: Final = ("sub", "iss", "aud", "iat", "exp", "jti")
+# header.payload.signature; the signature may be empty so that PyJWT itself refuses alg "none".
+_COMPACT_JWS: Final = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _MAX_TOKEN_CHARS: Final = 8192
 _MIN_SECRET_BYTES: Final = 32
 
@@ -226,15 +230,15 @@ def _instant_claim(payload: Mapping[str, Any], name: str) -> datetime:
 
 
 class HmacTokenService:
-    """HS256-signed JWTs with ``sub``, ``iss``, ``aud``, ``iat``, ``exp`` and ``jti`` claims.
+    """HS256-signed JWTs (made and checked by PyJWT) with ``sub``, ``iss``, ``aud``, ``iat``,
+    ``exp`` and ``jti`` claims.
 
-    ``secret`` must be at least 32 bytes.  Time comes from ``clock``; ``leeway`` tolerates
-    clock skew when checking expiry and issue time.  Raises
-    :class:`~bookmyshow.domain.errors.InvalidInput` for a short secret, an empty issuer or
-    audience, or a negative leeway.
+    ``secret`` must be at least 32 bytes.  Time comes from ``clock``, never from the host:
+    PyJWT checks the signature, the pinned algorithm, the required claims, the issuer and the
+    audience, and this class then judges ``iat``, ``nbf`` and ``exp`` against ``clock.now()``,
+    tolerating ``leeway`` of clock skew.  Raises :class:`~bookmyshow.domain.errors.InvalidInput`
+    for a short secret, an empty issuer or audience, or a negative leeway.
     """
-
-    _HEADER: Final = {"alg": "HS256", "typ": "JWT"}
 
     def __init__(
         self,
@@ -257,14 +261,6 @@ class HmacTokenService:
         self.issuer = issuer
         self.audience = audience
         self._leeway = leeway
-
-    def _sign(self, signing_input: bytes) -> bytes:
-        return hmac.new(self._secret, signing_input, hashlib.sha256).digest()
-
-    @staticmethod
-    def _segment(data: Mapping[str, Any]) -> str:
-        raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode("utf-8")
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     async def issue(
         self, subject: str, *, ttl: timedelta, extra: Mapping[str, ClaimValue] | None = None
@@ -292,60 +288,52 @@ class HmacTokenService:
             exp=int(expires.timestamp()),
             jti=secrets.token_urlsafe(16),
         )
-        signing_input = f"{self._segment(self._HEADER)}.{self._segment(claims)}"
-        signature = base64.urlsafe_b64encode(self._sign(signing_input.encode("ascii")))
-        return f"{signing_input}.{signature.decode('ascii').rstrip('=')}"
-
-    @staticmethod
-    def _json_segment(segment: str) -> dict[str, Any]:
-        try:
-            raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-            value = json.loads(raw)
-        except (binascii.Error, ValueError) as exc:
-            raise InvalidToken(reason="undecodable segment") from exc
-        if not isinstance(value, dict):
-            raise InvalidToken(reason="segment is not a JSON object")
-        return value
+        return jwt.encode(claims, self._secret, algorithm=_ALGORITHM)
 
     async def verify(self, token: str) -> TokenClaims:
         """The claims of ``token`` if it is genuine, ours, for our audience and unexpired.
 
         Raises :class:`ExpiredToken` when ``now >= exp + leeway`` and :class:`InvalidToken` for
-        a malformed token, a bad signature, an algorithm other than HS256, a foreign issuer or
-        audience, missing claims, or an issue time in the future.
+        a malformed token, a bad signature, an algorithm other than HS256 (``none`` included), a
+        foreign issuer or audience, missing or mistyped claims, or an issue time in the future.
         """
         if not isinstance(token, str) or len(token) > _MAX_TOKEN_CHARS:
             raise InvalidToken(reason="not a token")
-        parts = token.split(".")
-        if len(parts) != 3 or not all(_B64URL.fullmatch(p) for p in parts):
+        # Older PyJWT releases allowed by the dependency range decode base64 leniently
+        # (dropping stray characters): checking the shape here keeps one spelling per token.
+        if not _COMPACT_JWS.fullmatch(token):
             raise InvalidToken(reason="not a compact JWS")
-        header_b64, payload_b64, signature_b64 = parts
         try:
-            signature = base64.urlsafe_b64decode(signature_b64 + "=" * (-len(signature_b64) % 4))
-        except binascii.Error as exc:
-            raise InvalidToken(reason="undecodable signature") from exc
-        # The signature is checked before anything in the token is trusted.
-        expected = self._sign(f"{header_b64}.{payload_b64}".encode("ascii"))
-        if not hmac.compare_digest(signature, expected):
-            raise InvalidToken(reason="bad signature")
-        if self._json_segment(header_b64) != self._HEADER:
-            raise InvalidToken(reason="unsupported header")
-        payload = self._json_segment(payload_b64)
+            payload = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[_ALGORITHM],
+                issuer=self.issuer,
+                audience=self.audience,
+                options={
+                    "require": list(_REQUIRED),
+                    "strict_aud": True,
+                    # Time is the injected clock's to judge (below), not the host's.
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidToken(reason=str(exc) or type(exc).__name__) from exc
         return self._claims(payload)
 
     def _claims(self, payload: dict[str, Any]) -> TokenClaims:
-        sub, jti = payload.get("sub"), payload.get("jti")
+        sub, jti = payload["sub"], payload["jti"]
         if not (isinstance(sub, str) and sub and isinstance(jti, str)):
             raise InvalidToken(reason="missing subject or token id")
-        if payload.get("iss") != self.issuer:
-            raise InvalidToken(reason="foreign issuer")
-        if payload.get("aud") != self.audience:
-            raise InvalidToken(reason="foreign audience")
         issued_at = _instant_claim(payload, "iat")
         expires_at = _instant_claim(payload, "exp")
         now = self._clock.now()
         if issued_at > now + self._leeway:
             raise InvalidToken(reason="issued in the future")
+        if "nbf" in payload and _instant_claim(payload, "nbf") > now + self._leeway:
+            raise InvalidToken(reason="not valid yet")
         if now >= expires_at + self._leeway:
             raise ExpiredToken(reason="expired", expired_at=expires_at)
         return TokenClaims(
