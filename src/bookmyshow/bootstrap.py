@@ -1,15 +1,31 @@
 """The composition root: the only place that chooses adapters.
 
-- :func:`in_memory_ports` builds every port from the in-memory adapters (the embedded default).
+- :func:`bootstrap` wires every use case over ports you pass in explicitly;
+- :func:`in_memory` builds the whole embedded system (in-memory adapters, the test payment
+  gateway) — for tests, demos and single-process use;
+- :func:`from_settings` picks adapters from a :class:`Settings` value, which the reference app
+  and the CLI fill from environment variables (:meth:`Settings.from_env`).  With a database URL
+  and a Redis URL, holds go to Redis and sales to the database (the hybrid); with only a
+  database URL both go to the database; with neither, everything is in memory.
+  :func:`plan_backends` states that choice without connecting anywhere.
+
+Nothing here connects or reads the environment at import time.
 """
 
 from __future__ import annotations
 
+import enum
+import os
 import secrets
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import ClassVar, Final
+from urllib.parse import urlsplit
+
+from attrs import define, evolve, field, frozen
 
 from bookmyshow.adapters.memory import (
     HmacTokenService,
-    ManualClock,
     MemoryCouponRedemptions,
     MemoryDatabase,
     MemoryEventBus,
@@ -24,14 +40,78 @@ from bookmyshow.adapters.memory import (
     SortableIds,
     SystemClock,
 )
+from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.events import EventPublisher
 from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.payments import PaymentGateway
 from bookmyshow.ports.security import PasswordHasher
-from bookmyshow.services.context import Ports
+from bookmyshow.services.accounts import Accounts
+from bookmyshow.services.bookings import Bookings
+from bookmyshow.services.browsing import Browsing
+from bookmyshow.services.catalog import Catalog
+from bookmyshow.services.context import Policies, Ports
+from bookmyshow.services.coupons import Coupons
+from bookmyshow.services.operations import Operations
+from bookmyshow.services.seats import Seats
 
-__all__ = ["in_memory_ports"]
+__all__ = [
+    "Backend",
+    "BackendPlan",
+    "BackendNotAvailable",
+    "Settings",
+    "Ticketing",
+    "bootstrap",
+    "from_settings",
+    "in_memory",
+    "in_memory_ports",
+    "plan_backends",
+]
+
+ENV_PREFIX: Final = "BOOKMYSHOW_"
+
+_SQL_SCHEMES: Final = frozenset(
+    {"mysql", "mysql+asyncmy", "mariadb", "mariadb+asyncmy", "sqlite", "sqlite+aiosqlite"}
+)
+_REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "redis+cluster", "rediss+cluster"})
+
+
+@frozen(kw_only=True)
+class Ticketing:
+    """Every use case of the library, wired over one set of ports and policies."""
+
+    ports: Ports
+    policies: Policies
+    accounts: Accounts
+    catalog: Catalog
+    coupons: Coupons
+    browsing: Browsing
+    seats: Seats
+    bookings: Bookings
+    operations: Operations
+
+
+def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
+    """Wire every use case over ``ports`` with ``policies`` (defaults if ``None``).
+
+    Raises :class:`InvalidInput` if ``ports`` or ``policies`` has the wrong type.
+    """
+    if not isinstance(ports, Ports):
+        raise InvalidInput(field="ports", reason="must be a Ports value")
+    rules = Policies() if policies is None else policies
+    if not isinstance(rules, Policies):
+        raise InvalidInput(field="policies", reason="must be a Policies value or None")
+    return Ticketing(
+        ports=ports,
+        policies=rules,
+        accounts=Accounts(ports, rules),
+        catalog=Catalog(ports, rules),
+        coupons=Coupons(ports, rules),
+        browsing=Browsing(ports, rules),
+        seats=Seats(ports, rules),
+        bookings=Bookings(ports, rules),
+        operations=Operations(ports, rules),
+    )
 
 
 def in_memory_ports(
@@ -42,13 +122,15 @@ def in_memory_ports(
     events: EventPublisher | None = None,
     passwords: PasswordHasher | None = None,
     token_secret: bytes | None = None,
+    token_issuer: str = "bookmyshow",
+    token_audience: str = "bookmyshow",
 ) -> Ports:
     """Every port served by the in-memory adapters, sharing one seat store and one database.
 
     Defaults: the system clock, sortable ids, the test payment gateway, an in-process event
     bus, scrypt password hashing, and HS256 tokens signed with a fresh random secret (so tokens
-    do not survive the process; pass ``token_secret`` to keep them).  Raises ``InvalidInput``
-    for a ``token_secret`` under 32 bytes.
+    do not outlive the process; pass ``token_secret`` to keep them).  Raises ``InvalidInput``
+    for a ``token_secret`` under 32 bytes or an empty issuer or audience.
     """
     clock = clock if clock is not None else SystemClock()
     store = MemoryInventoryStore()
@@ -64,10 +146,224 @@ def in_memory_ports(
         coupon_redemptions=MemoryCouponRedemptions(),
         events=events if events is not None else MemoryEventBus(),
         passwords=passwords if passwords is not None else ScryptPasswordHasher(),
-        tokens=HmacTokenService(secret, clock=clock),
+        tokens=HmacTokenService(secret, clock=clock, issuer=token_issuer, audience=token_audience),
         notifier=MemoryNotifier(),
     )
 
 
-# ManualClock is re-exported for tests and demos that drive time by hand.
-_ = ManualClock
+def in_memory(
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    payments: PaymentGateway | None = None,
+    events: EventPublisher | None = None,
+    passwords: PasswordHasher | None = None,
+    token_secret: bytes | None = None,
+    policies: Policies | None = None,
+) -> Ticketing:
+    """The whole embedded system: :func:`in_memory_ports` wired by :func:`bootstrap`."""
+    ports = in_memory_ports(
+        clock=clock,
+        ids=ids,
+        payments=payments,
+        events=events,
+        passwords=passwords,
+        token_secret=token_secret,
+    )
+    return bootstrap(ports, policies)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def _optional_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(field="url", reason="a URL string or None")
+    text = value.strip()
+    return text or None
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for error messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
+
+
+@frozen(kw_only=True)
+class Settings:
+    """Where the system keeps its data and how it signs tokens.
+
+    ``database_url`` (SQLAlchemy style: ``mysql+asyncmy://…``, ``sqlite+aiosqlite:///…``) and
+    ``redis_url`` (``redis://…``, ``rediss://…``) choose the backends (see
+    :func:`plan_backends`).  ``token_secret`` signs access tokens (at least 32 bytes; random per
+    process when unset).  Raises :class:`InvalidInput` for a URL whose scheme no backend serves,
+    or a short secret.
+    """
+
+    database_url: str | None = field(default=None, converter=_optional_url)
+    redis_url: str | None = field(default=None, converter=_optional_url)
+    token_secret: bytes | None = None
+    token_issuer: str = "bookmyshow"
+    token_audience: str = "bookmyshow"
+    hold_ttl: timedelta | None = None
+
+    ENV: ClassVar[Mapping[str, str]] = {
+        "database_url": "DATABASE_URL",
+        "redis_url": "REDIS_URL",
+        "token_secret": "TOKEN_SECRET",
+        "token_issuer": "TOKEN_ISSUER",
+        "token_audience": "TOKEN_AUDIENCE",
+        "hold_ttl": "HOLD_TTL_SECONDS",
+    }
+    """Each setting and its environment variable (after the ``BOOKMYSHOW_`` prefix)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.database_url is not None:
+            _check_scheme(self.database_url, _SQL_SCHEMES, "database_url")
+        if self.redis_url is not None:
+            _check_scheme(self.redis_url, _REDIS_SCHEMES, "redis_url")
+        if self.token_secret is not None and (
+            not isinstance(self.token_secret, bytes) or len(self.token_secret) < 32
+        ):
+            raise InvalidInput(field="token_secret", reason="at least 32 bytes")
+        for name in ("token_issuer", "token_audience"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInput(field=name, reason="must be a non-empty string")
+        if self.hold_ttl is not None and (
+            not isinstance(self.hold_ttl, timedelta) or self.hold_ttl <= timedelta(0)
+        ):
+            raise InvalidInput(field="hold_ttl", reason="must be a positive timedelta")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``BOOKMYSHOW_*`` variables from ``environ`` (default: the process environment).
+
+        Unset or empty variables keep the defaults.  Raises :class:`InvalidInput` naming the
+        variable for a bad value.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(ENV_PREFIX + cls.ENV[name], "").strip()
+            return value or None
+
+        ttl = get("hold_ttl")
+        hold_ttl = None
+        if ttl is not None:
+            if not ttl.isdigit() or int(ttl) == 0:
+                raise InvalidInput(
+                    field=ENV_PREFIX + cls.ENV["hold_ttl"], reason="a positive whole number"
+                )
+            hold_ttl = timedelta(seconds=int(ttl))
+        secret = get("token_secret")
+        return cls(
+            database_url=get("database_url"),
+            redis_url=get("redis_url"),
+            token_secret=None if secret is None else secret.encode(),
+            token_issuer=get("token_issuer") or "bookmyshow",
+            token_audience=get("token_audience") or "bookmyshow",
+            hold_ttl=hold_ttl,
+        )
+
+
+def _check_scheme(url: str, schemes: frozenset[str], name: str) -> None:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in schemes:
+        raise InvalidInput(
+            field=name,
+            reason=f"unsupported scheme {scheme!r} in {_redact(url)!r}; use one of "
+            + ", ".join(sorted(schemes)),
+        )
+
+
+class Backend(enum.StrEnum):
+    """Where a kind of data lives."""
+
+    MEMORY = "memory"
+    SQL = "sql"
+    REDIS = "redis"
+
+
+@frozen(kw_only=True)
+class BackendPlan:
+    """Which backend serves holds, sales (with every repository) and the fast stores."""
+
+    holds: Backend
+    sales: Backend
+    cache: Backend
+
+
+def plan_backends(settings: Settings) -> BackendPlan:
+    """Choose backends from the URLs, without connecting.
+
+    Database and Redis: holds, idempotency keys and coupon counters in Redis; sales and
+    repositories in the database (the hybrid).  Database only: everything in the database.
+    Neither: everything in memory.  Raises :class:`InvalidInput` for a Redis URL without a
+    database URL (seats held in Redis need a durable record of what is sold).
+    """
+    if settings.redis_url is not None and settings.database_url is None:
+        raise InvalidInput(
+            field="database_url",
+            reason="holds in Redis need a database for the sale record; set DATABASE_URL too",
+        )
+    if settings.database_url is None:
+        return BackendPlan(holds=Backend.MEMORY, sales=Backend.MEMORY, cache=Backend.MEMORY)
+    if settings.redis_url is None:
+        return BackendPlan(holds=Backend.SQL, sales=Backend.SQL, cache=Backend.SQL)
+    return BackendPlan(holds=Backend.REDIS, sales=Backend.SQL, cache=Backend.REDIS)
+
+
+@define(auto_exc=True, kw_only=True)
+class BackendNotAvailable(DomainError):
+    """No adapter for ``backend`` is available in this version, so ``url`` cannot be served."""
+
+    code: ClassVar[str] = "backend_not_available"
+    backend: str
+    url: str
+    reason: str
+
+
+_AVAILABLE: Final = frozenset({Backend.MEMORY})
+
+
+def from_settings(settings: Settings, policies: Policies | None = None) -> Ticketing:
+    """Build the system the settings describe (see :func:`plan_backends`).
+
+    Raises :class:`BackendNotAvailable` naming the URL that no installed adapter serves yet,
+    and :class:`InvalidInput` for settings that do not fit together.
+    """
+    if not isinstance(settings, Settings):
+        raise InvalidInput(field="settings", reason="must be a Settings value")
+    plan = plan_backends(settings)
+    for backend, url in (
+        (plan.sales, settings.database_url),
+        (plan.holds, settings.redis_url if plan.holds is Backend.REDIS else None),
+    ):
+        if backend not in _AVAILABLE and url is not None:
+            raise BackendNotAvailable(
+                backend=backend.value,
+                url=_redact(url),
+                reason=f"this version of bookmyshow has no {backend.value} adapter yet; "
+                "leave the URL unset to run in memory",
+            )
+    rules = Policies() if policies is None else policies
+    if settings.hold_ttl is not None:
+        rules = _with_hold_ttl(rules, settings.hold_ttl)
+    ports = in_memory_ports(
+        token_secret=settings.token_secret,
+        token_issuer=settings.token_issuer,
+        token_audience=settings.token_audience,
+    )
+    return bootstrap(ports, rules)
+
+
+def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:
+    holds = policies.holds
+    longest = max(holds.max_duration, ttl)
+    return evolve(policies, holds=evolve(holds, ttl=ttl, max_duration=longest))

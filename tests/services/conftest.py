@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher, SequentialIds
-from bookmyshow.bootstrap import in_memory_ports
+from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports
 from bookmyshow.services.context import Policies, Ports
+from tests.services.world import World, build_world
 
 
 @pytest.fixture
@@ -30,3 +31,15 @@ def ports(clock: ManualClock) -> Ports:
 def policies() -> Policies:
     """The default policies."""
     return Policies()
+
+
+@pytest.fixture
+def app(ports: Ports, policies: Policies) -> Ticketing:
+    """Every use case, wired over ``ports``."""
+    return bootstrap(ports, policies)
+
+
+@pytest.fixture
+async def world(app: Ticketing, clock: ManualClock) -> World:
+    """Two theaters with a show each, a platform admin, theater staff and two customers."""
+    return await build_world(app, clock)

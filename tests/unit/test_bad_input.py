@@ -1454,6 +1454,18 @@ DOMAIN_TARGETS: list[Target] = [
         extras={"refund_id": ("r-9",)},
     ),
     Target(
+        "booking.Booking.retry_refund",
+        lambda: method(
+            _cancelled(),
+            "retry_refund",
+            mutable=True,
+            refund_id="r-1",
+            failure_code="declined",
+            now=T0,
+        ),
+        extras={"refund_id": ("r-9",)},
+    ),
+    Target(
         "booking.Booking.check_in",
         lambda: method(_confirmed(), "check_in", mutable=True, now=T0),
     ),

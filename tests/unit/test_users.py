@@ -263,6 +263,7 @@ SPEC = {
     Action.MODERATE_REVIEW: ({"review"}, ("-", "-", "all")),
     Action.MANAGE_ACCOUNT: ({"user"}, ("own", "own", "all")),
     Action.MANAGE_USERS: ({"user"}, ("-", "-", "all")),
+    Action.RUN_OPERATIONS: ({"booking"}, ("-", "-", "all")),
 }
 
 

@@ -149,6 +149,7 @@ class Action(enum.StrEnum):
     MODERATE_REVIEW = "moderate_review"
     MANAGE_ACCOUNT = "manage_account"
     MANAGE_USERS = "manage_users"
+    RUN_OPERATIONS = "run_operations"
 
 
 class ResourceKind(enum.StrEnum):
@@ -204,6 +205,7 @@ ACTION_KINDS: Final[Mapping[Action, frozenset[ResourceKind]]] = _table(
         Action.MODERATE_REVIEW: frozenset({_K.REVIEW}),
         Action.MANAGE_ACCOUNT: frozenset({_K.USER}),
         Action.MANAGE_USERS: frozenset({_K.USER}),
+        Action.RUN_OPERATIONS: frozenset({_K.BOOKING}),
     }
 )
 """The kinds of resource each action applies to; any other kind is refused for every role."""
@@ -226,6 +228,7 @@ PERMISSIONS: Final[Mapping[Action, Mapping[Role, Scope]]] = _table(
         Action.MODERATE_REVIEW: _table({_P: _ALL}),
         Action.MANAGE_ACCOUNT: _table({_C: _OWN, _T: _OWN, _P: _ALL}),
         Action.MANAGE_USERS: _table({_P: _ALL}),
+        Action.RUN_OPERATIONS: _table({_P: _ALL}),
     }
 )
 """Who may do what: action → role → scope.  A role missing from a row grants nothing."""

@@ -1,0 +1,597 @@
+"""Hold → checkout → pay → confirm → cancel → refund, with money and seats reconciled each time."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from attrs import define
+
+from bookmyshow.adapters.memory import ManualClock, MemoryEventBus, MemoryPaymentGateway
+from bookmyshow.adapters.memory.payments import (
+    CARD_DECLINED,
+    CARD_SUCCEEDS,
+    CARD_TIMEOUT_CAPTURED,
+    CARD_TIMEOUT_NOT_CAPTURED,
+    CARD_UNAVAILABLE,
+    RefundFault,
+)
+from bookmyshow.bootstrap import Ticketing
+from bookmyshow.domain.booking import (
+    AlreadyCheckedIn,
+    Booking,
+    BookingStatus,
+    InvalidBookingCode,
+)
+from bookmyshow.domain.cancellation import NotCancellable
+from bookmyshow.domain.coupons import Coupon, CouponRejected
+from bookmyshow.domain.errors import PermissionDenied
+from bookmyshow.domain.events import (
+    BookingCheckedIn,
+    BookingConfirmed,
+    BookingCreated,
+    HoldLapsed,
+    SeatsHeld,
+)
+from bookmyshow.domain.holds import Hold, HoldNotFound, SeatsUnavailable
+from bookmyshow.domain.money import Money
+from bookmyshow.domain.users import Principal
+from bookmyshow.ports.errors import BackendUnavailable, IdempotencyKeyReused
+from bookmyshow.ports.payments import ChargeRequest, ChargeResult
+from bookmyshow.services.browsing import SeatMapStatus
+from bookmyshow.services.errors import BookingNotPayable, HoldInCheckout, ShowNotBookable
+from tests.services.world import (
+    World,
+    all_bookings,
+    assert_money_reconciles,
+    assert_seats_reconcile,
+)
+
+
+def gateway(app: Ticketing) -> MemoryPaymentGateway:
+    """The test payment gateway behind ``app``."""
+    payments = app.ports.payments
+    assert isinstance(payments, MemoryPaymentGateway)
+    return payments
+
+
+async def book(
+    app: Ticketing,
+    world: World,
+    actor: Principal,
+    seats: list[str],
+    *,
+    card: str = CARD_SUCCEEDS,
+    key: str = "k1",
+    coupon: str | None = None,
+) -> Booking:
+    """Hold ``seats`` of the world's show, check out and pay with ``card``."""
+    hold = await app.seats.hold(actor, world.show.show_id, seats)
+    booking = await app.bookings.checkout(
+        actor,
+        show_id=world.show.show_id,
+        hold_id=hold.hold_id,
+        idempotency_key=key,
+        coupon_code=coupon,
+    )
+    return await app.bookings.pay(
+        actor, booking.booking_id, payment_method=card, idempotency_key=f"pay-{key}"
+    )
+
+
+async def reconciled(app: Ticketing, world: World) -> None:
+    """Money and the world's show's seats reconcile."""
+    await assert_money_reconciles(app)
+    await assert_seats_reconcile(app, world.show.show_id)
+
+
+# --- the journey ---------------------------------------------------------------------------------
+
+
+async def test_the_full_journey_books_cancels_and_refunds(app: Ticketing, world: World) -> None:
+    """Browse, hold, check out, pay, confirm, cancel: refund settled and seats back on sale."""
+    listings = await app.browsing.shows(world.alice, city_id=world.theater_a.city_id)
+    assert world.show.show_id in {s.show_id for s in listings}
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A3", "A4"])
+    pending = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    assert pending.status is BookingStatus.PENDING_PAYMENT
+    assert sum((line.amount for line in pending.lines), Money(0)) == pending.amount
+    assert pending.payment_due_at == hold.expires_at
+    confirmed = await app.bookings.pay(
+        world.alice, pending.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p1"
+    )
+    assert confirmed.status is BookingStatus.CONFIRMED
+    assert confirmed.booking_code is not None
+    seat_map = await app.browsing.seat_map(world.bob, world.show.show_id)
+    assert {s.label for s in seat_map.seats if s.status is SeatMapStatus.SOLD} == {"A3", "A4"}
+    await reconciled(app, world)
+
+    preview = await app.bookings.cancellation_preview(world.alice, confirmed.booking_id)
+    assert 0 < preview.amount.amount < confirmed.amount.amount
+    cancelled = await app.bookings.cancel(world.alice, confirmed.booking_id)
+    assert cancelled.status is BookingStatus.REFUNDED
+    assert cancelled.amount_refunded == preview.amount
+    assert gateway(app).net_for_booking(confirmed.booking_id) == confirmed.amount - preview.amount
+    seat_map = await app.browsing.seat_map(world.bob, world.show.show_id)
+    assert seat_map.count(SeatMapStatus.SOLD) == 0
+    await reconciled(app, world)
+
+
+async def test_events_are_published_only_after_commit(app: Ticketing, world: World) -> None:
+    """A subscriber sees committed state, and a refused change publishes nothing."""
+    bus = app.ports.events
+    assert isinstance(bus, MemoryEventBus)
+    seen: list[BookingStatus] = []
+
+    async def on_confirmed(event: BookingConfirmed) -> None:
+        seen.append((await app.bookings.get(world.alice, event.booking_id)).status)
+
+    bus.subscribe(BookingConfirmed, on_confirmed)
+    booking = await book(app, world, world.alice, ["A1"])
+    assert seen == [BookingStatus.CONFIRMED]
+    assert len(bus.of_type(BookingCreated)) == 1
+    assert len(bus.of_type(SeatsHeld)) == 1
+    assert booking.booking_code is not None
+    await app.bookings.check_in(world.staff_a, booking.booking_code)
+    with pytest.raises(AlreadyCheckedIn):
+        await app.bookings.check_in(world.staff_a, booking.booking_code)
+    assert len(bus.of_type(BookingCheckedIn)) == 1
+
+
+async def test_best_available_holds_seats_together(app: Ticketing, world: World) -> None:
+    """Best-available picks seats of one category together and reports the rule it used."""
+    picked = await app.seats.hold_best_available(world.alice, world.show.show_id, 3)
+    rows = {seat[0] for seat in picked.hold.seats}
+    assert len(picked.hold.seats) == 3
+    assert len(rows) == 1
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=picked.hold.hold_id, idempotency_key="k"
+    )
+    assert booking.seats == picked.hold.seats
+
+
+# --- payment outcomes ----------------------------------------------------------------------------
+
+
+@define
+class TakeoverDuringCharge:
+    """A gateway that lets the clock run past the hold and another buyer take the seats."""
+
+    inner: MemoryPaymentGateway
+    clock: ManualClock
+    takeover: object
+
+    async def charge(self, request: ChargeRequest) -> ChargeResult:
+        """Charge, but first let time pass and the rival hold the seats."""
+        self.clock.advance(timedelta(hours=1))
+        hook = self.takeover
+        assert callable(hook)
+        await hook()
+        return await self.inner.charge(request)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+async def test_seats_lost_during_payment_are_refunded_at_once(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Paid after the hold lapsed and was taken over: FAILED_REFUNDED, the rival keeps it."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["C1", "C2"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    rival: list[Hold] = []
+
+    async def takeover() -> None:
+        rival.append(await app.seats.hold(world.bob, world.show.show_id, ["C2", "C3"]))
+
+    inner = gateway(app)
+    wrapped = TakeoverDuringCharge(inner=inner, clock=clock, takeover=takeover)
+    object.__setattr__(app.ports, "payments", wrapped)
+    try:
+        ended = await app.bookings.pay(
+            world.alice, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p1"
+        )
+    finally:
+        object.__setattr__(app.ports, "payments", inner)
+    assert ended.status is BookingStatus.FAILED_REFUNDED
+    assert ended.amount_refunded == ended.amount
+    assert inner.net_for_booking(booking.booking_id) == Money(0)
+    assert (await app.seats.get(world.bob, world.show.show_id, rival[0].hold_id)).seats == {
+        "C2",
+        "C3",
+    }
+    await reconciled(app, world)
+
+
+async def test_a_hold_lapsed_before_payment_charges_nothing(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Paying after the hold lapsed and was taken raises HoldNotFound, charges nothing and ends
+    the booking."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    clock.advance(timedelta(hours=1))
+    await app.seats.hold(world.bob, world.show.show_id, ["A1"])
+    with pytest.raises(HoldNotFound):
+        await app.bookings.pay(
+            world.alice, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p1"
+        )
+    assert gateway(app).ledger == ()
+    assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
+        BookingStatus.EXPIRED
+    )
+    await reconciled(app, world)
+
+
+async def test_a_declined_card_keeps_the_hold_for_another_try(app: Ticketing, world: World) -> None:
+    """Declined: PAYMENT_FAILED, nothing captured, and the customer can pay again on a new
+    checkout of the same hold while nobody else can take the seats."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A5"])
+    first = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    failed = await app.bookings.pay(
+        world.alice, first.booking_id, payment_method=CARD_DECLINED, idempotency_key="p1"
+    )
+    assert failed.status is BookingStatus.PAYMENT_FAILED
+    assert failed.failure_reason == "card_declined"
+    with pytest.raises(SeatsUnavailable):
+        await app.seats.hold(world.bob, world.show.show_id, ["A5"])
+    second = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k2"
+    )
+    paid = await app.bookings.pay(
+        world.alice, second.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p2"
+    )
+    assert paid.status is BookingStatus.CONFIRMED
+    await reconciled(app, world)
+
+
+async def test_an_unknown_outcome_that_was_captured_is_confirmed_by_reconciliation(
+    app: Ticketing, world: World
+) -> None:
+    """The charge's answer was lost but money moved: reconciliation confirms the booking."""
+    unknown = await book(app, world, world.alice, ["B1", "B2"], card=CARD_TIMEOUT_CAPTURED)
+    assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
+    with pytest.raises(PermissionDenied):
+        await app.operations.reconcile(world.alice, unknown.booking_id)
+    report = await app.operations.reconcile_payments(world.admin)
+    [settled] = report.settled
+    assert settled.status is BookingStatus.CONFIRMED
+    assert gateway(app).net_for_booking(unknown.booking_id) == unknown.amount
+    await reconciled(app, world)
+
+
+async def test_an_unknown_outcome_that_never_arrived_is_released_by_reconciliation(
+    app: Ticketing, world: World
+) -> None:
+    """The charge never reached the gateway: reconciliation fails it and frees the seats."""
+    unknown = await book(app, world, world.alice, ["B1"], card=CARD_TIMEOUT_NOT_CAPTURED)
+    assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
+    settled = await app.operations.reconcile(world.admin, unknown.booking_id)
+    assert settled.status is BookingStatus.PAYMENT_FAILED
+    assert gateway(app).ledger == ()
+    await app.seats.hold(world.bob, world.show.show_id, ["B1"])
+    again = await app.operations.reconcile(world.admin, unknown.booking_id)
+    assert again.status is BookingStatus.PAYMENT_FAILED
+    await reconciled(app, world)
+
+
+async def test_an_unreachable_gateway_leaves_the_booking_payable(
+    app: Ticketing, world: World
+) -> None:
+    """BackendUnavailable charges nothing and frees the key: a retry with it can succeed."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    with pytest.raises(BackendUnavailable):
+        await app.bookings.pay(
+            world.alice, booking.booking_id, payment_method=CARD_UNAVAILABLE, idempotency_key="p"
+        )
+    assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
+        BookingStatus.PENDING_PAYMENT
+    )
+    paid = await app.bookings.pay(
+        world.alice, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p"
+    )
+    assert paid.status is BookingStatus.CONFIRMED
+    assert len(gateway(app).captures()) == 1
+    await reconciled(app, world)
+
+
+# --- idempotency ---------------------------------------------------------------------------------
+
+
+async def test_a_duplicate_checkout_returns_the_same_booking(app: Ticketing, world: World) -> None:
+    """Retried checkouts under one key, in sequence and concurrently, make one booking."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1", "A2"])
+
+    async def checkout() -> Booking:
+        return await app.bookings.checkout(
+            world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+        )
+
+    first, second, third = await asyncio.gather(checkout(), checkout(), checkout())
+    assert first.booking_id == second.booking_id == third.booking_id
+    assert (await checkout()).booking_id == first.booking_id
+    assert len(await all_bookings(app)) == 1
+
+
+async def test_a_duplicate_payment_charges_once(app: Ticketing, world: World) -> None:
+    """The same payment sent twice (and concurrently) captures once; another key is refused."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+
+    async def pay(key: str = "p1") -> BookingStatus | str:
+        try:
+            paid = await app.bookings.pay(
+                world.alice, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key=key
+            )
+        except BookingNotPayable as exc:
+            return exc.code
+        except Exception as exc:  # noqa: BLE001 - the test records which error each got
+            return getattr(exc, "code", repr(exc))
+        return paid.status
+
+    outcomes = await asyncio.gather(pay(), pay(), pay())
+    assert BookingStatus.CONFIRMED in outcomes
+    assert set(outcomes) <= {BookingStatus.CONFIRMED, "idempotency_in_progress"}
+    assert await pay() is BookingStatus.CONFIRMED
+    assert await pay("another-key") == "booking_not_payable"
+    assert len(gateway(app).captures()) == 1
+    await reconciled(app, world)
+
+
+async def test_a_reused_key_with_a_different_request_is_refused(
+    app: Ticketing, world: World
+) -> None:
+    """The same key for another hold, or another booking's payment, raises IdempotencyKeyReused."""
+    first = await book(app, world, world.alice, ["A1"], key="k1")
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A2"])
+    with pytest.raises(IdempotencyKeyReused):
+        await app.bookings.checkout(
+            world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+        )
+    second = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k2"
+    )
+    with pytest.raises(IdempotencyKeyReused):
+        await app.bookings.pay(
+            world.alice, second.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="pay-k1"
+        )
+    # Another customer's keys are their own.
+    other = await app.seats.hold(world.bob, world.show.show_id, ["A3"])
+    mine = await app.bookings.checkout(
+        world.bob, show_id=world.show.show_id, hold_id=other.hold_id, idempotency_key="k1"
+    )
+    assert mine.booking_id != first.booking_id
+    await reconciled(app, world)
+
+
+async def test_one_hold_has_at_most_one_open_booking(app: Ticketing, world: World) -> None:
+    """A second checkout of a hold whose booking awaits payment is refused."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    with pytest.raises(HoldInCheckout):
+        await app.bookings.checkout(
+            world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k2"
+        )
+
+
+# --- coupons -------------------------------------------------------------------------------------
+
+
+async def test_coupon_limits_hold_under_concurrent_checkouts(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """A coupon with one use left is used by exactly one of two racing checkouts; a failed
+    payment gives the use back."""
+    await app.coupons.create(
+        world.admin,
+        Coupon(
+            code="FIRST100",
+            discount=Money(10_000),
+            valid_from=clock.now(),
+            valid_until=clock.now() + timedelta(days=30),
+            usage_limit=1,
+        ),
+    )
+    holds = [
+        await app.seats.hold(actor, world.show.show_id, [seat])
+        for actor, seat in ((world.alice, "A1"), (world.bob, "A2"))
+    ]
+
+    async def checkout(actor: Principal, hold: Hold) -> Booking | str:
+        try:
+            return await app.bookings.checkout(
+                actor,
+                show_id=world.show.show_id,
+                hold_id=hold.hold_id,
+                idempotency_key="k",
+                coupon_code="first100",
+            )
+        except CouponRejected as exc:
+            return exc.reason
+
+    results = await asyncio.gather(checkout(world.alice, holds[0]), checkout(world.bob, holds[1]))
+    winners = [r for r in results if isinstance(r, Booking)]
+    assert len(winners) == 1
+    assert [r for r in results if isinstance(r, str)] == ["usage_exhausted"]
+    [winner] = winners
+    assert winner.coupon_code == "FIRST100"
+    assert any(line.kind == "discount" for line in winner.lines)
+    failed = await app.bookings.pay(
+        world.alice if winner.user_id == world.alice.user_id else world.bob,
+        winner.booking_id,
+        payment_method=CARD_DECLINED,
+        idempotency_key="p",
+    )
+    assert failed.status is BookingStatus.PAYMENT_FAILED
+    usage = await app.ports.coupon_redemptions.usage("FIRST100", winner.user_id)
+    assert usage.total == 0
+
+
+async def test_an_unknown_coupon_is_rejected(app: Ticketing, world: World) -> None:
+    """A code that names no coupon is a CouponRejected, and nothing is booked."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    with pytest.raises(CouponRejected):
+        await app.bookings.checkout(
+            world.alice,
+            show_id=world.show.show_id,
+            hold_id=hold.hold_id,
+            idempotency_key="k",
+            coupon_code="NOPE",
+        )
+    assert await all_bookings(app) == []
+
+
+# --- cancellations -------------------------------------------------------------------------------
+
+
+async def test_a_show_cancelled_by_the_theater_refunds_everyone_in_full(
+    app: Ticketing, world: World
+) -> None:
+    """Every confirmed booking is refunded in full, fees included; the show sells no more."""
+    one = await book(app, world, world.alice, ["A1", "A2"], key="k1")
+    two = await book(app, world, world.bob, ["C1"], key="k2")
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A6"])
+    pending = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k3"
+    )
+    with pytest.raises(PermissionDenied):
+        await app.operations.cancel_show(world.staff_b, world.show.show_id, "projector fire")
+    result = await app.operations.cancel_show(world.staff_a, world.show.show_id, "projector fire")
+    assert {b.booking_id for b in result.bookings} == {one.booking_id, two.booking_id}
+    for booking in result.bookings:
+        assert booking.status is BookingStatus.REFUNDED
+        assert booking.amount_refunded == booking.amount
+    with pytest.raises(ShowNotBookable):
+        await app.bookings.pay(
+            world.alice, pending.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p3"
+        )
+    with pytest.raises(ShowNotBookable):
+        await app.seats.hold(world.bob, world.show.show_id, ["B1"])
+    assert gateway(app).net_captured() == Money(0)
+    again = await app.operations.cancel_show(world.admin, world.show.show_id, "again")
+    assert again.bookings == ()
+    await reconciled(app, world)
+
+
+async def test_cancelling_too_late_is_refused(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Within the last tier's window the booking is not cancellable and nothing changes."""
+    booking = await book(app, world, world.alice, ["A1"])
+    clock.set(world.show.starts_at - timedelta(minutes=10))
+    with pytest.raises(NotCancellable):
+        await app.bookings.cancellation_preview(world.alice, booking.booking_id)
+    with pytest.raises(NotCancellable):
+        await app.bookings.cancel(world.alice, booking.booking_id)
+    assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
+        BookingStatus.CONFIRMED
+    )
+    await reconciled(app, world)
+
+
+async def test_a_refused_refund_is_retried_until_the_gateway_accepts_it(
+    app: Ticketing, world: World
+) -> None:
+    """A refund the gateway refuses stays owed, and the retry sweep settles it with a new key."""
+    booking = await book(app, world, world.alice, ["A1"])
+    gateway(app).inject_refund_faults(RefundFault.FAIL)
+    cancelled = await app.bookings.cancel(world.alice, booking.booking_id)
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert cancelled.refunds[0].attempt == 2
+    await reconciled(app, world)
+    report = await app.operations.retry_refunds(world.admin)
+    [settled] = report.settled
+    assert settled.status is BookingStatus.REFUNDED
+    assert (await app.operations.retry_refunds(world.admin)).settled == ()
+    await reconciled(app, world)
+
+
+# --- check-in ------------------------------------------------------------------------------------
+
+
+async def test_check_in_is_accepted_once_by_the_theater_staff(app: Ticketing, world: World) -> None:
+    """Staff of the show's theater admit a code once; others and typos are refused."""
+    booking = await book(app, world, world.alice, ["A1"])
+    code = booking.booking_code
+    assert code is not None
+    with pytest.raises(PermissionDenied):
+        await app.bookings.check_in(world.staff_b, code)
+    with pytest.raises(PermissionDenied):
+        await app.bookings.check_in(world.alice, code)
+    typo = code[:-1] + ("0" if code[-1] != "0" else "1")
+    with pytest.raises(InvalidBookingCode):
+        await app.bookings.check_in(world.staff_a, typo)
+    admitted = await app.bookings.check_in(world.staff_a, code.lower())
+    assert admitted.status is BookingStatus.CHECKED_IN
+    with pytest.raises(AlreadyCheckedIn):
+        await app.bookings.check_in(world.staff_a, code)
+    await reconciled(app, world)
+
+
+# --- expiry --------------------------------------------------------------------------------------
+
+
+async def test_expiry_closes_unpaid_bookings_and_announces_lapsed_holds(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Past their due time unpaid bookings expire and lapsed holds are published."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k"
+    )
+    await app.seats.hold(world.bob, world.show.show_id, ["A2"])
+    early = await app.operations.expire(world.admin)
+    assert early.bookings.settled == ()
+    assert early.lapsed_holds == 0
+    clock.advance(timedelta(minutes=30))
+    report = await app.operations.expire(world.admin)
+    assert [b.status for b in report.bookings.settled] == [BookingStatus.EXPIRED]
+    assert report.lapsed_holds == 1
+    bus = app.ports.events
+    assert isinstance(bus, MemoryEventBus)
+    assert [e.owner_id for e in bus.of_type(HoldLapsed)] == [world.bob.user_id]
+    assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
+        BookingStatus.EXPIRED
+    )
+    await reconciled(app, world)
+
+
+# --- the rush ------------------------------------------------------------------------------------
+
+
+async def test_a_rush_for_the_same_seats_sells_them_once(app: Ticketing, world: World) -> None:
+    """Thirty buyers racing for the same two seats: one booking confirmed, the rest refused."""
+    buyers = [
+        (
+            await app.accounts.register(f"fan{i}@example.com", f"Fan {i}", "a long password")
+        ).principal()
+        for i in range(30)
+    ]
+
+    async def attempt(actor: Principal) -> BookingStatus | str:
+        try:
+            booking = await book(app, world, actor, ["C4", "C5"], key=f"rush-{actor.user_id}")
+        except SeatsUnavailable as exc:
+            return exc.code
+        return booking.status
+
+    outcomes = await asyncio.gather(*(attempt(b) for b in buyers))
+    assert outcomes.count(BookingStatus.CONFIRMED) == 1
+    assert outcomes.count("seats_unavailable") == len(buyers) - 1
+    await reconciled(app, world)
