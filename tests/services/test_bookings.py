@@ -139,6 +139,7 @@ async def test_events_are_published_only_after_commit(app: Ticketing, world: Wor
     with pytest.raises(AlreadyCheckedIn):
         await app.bookings.check_in(world.staff_a, booking.booking_code)
     assert len(bus.of_type(BookingCheckedIn)) == 1
+    await reconciled(app, world)
 
 
 async def test_best_available_holds_seats_together(app: Ticketing, world: World) -> None:
@@ -151,6 +152,7 @@ async def test_best_available_holds_seats_together(app: Ticketing, world: World)
         world.alice, show_id=world.show.show_id, hold_id=picked.hold.hold_id, idempotency_key="k"
     )
     assert booking.seats == picked.hold.seats
+    await reconciled(app, world)
 
 
 # --- payment outcomes ----------------------------------------------------------------------------
@@ -262,6 +264,9 @@ async def test_an_unknown_outcome_that_was_captured_is_confirmed_by_reconciliati
     assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
     with pytest.raises(PermissionDenied):
         await app.operations.reconcile(world.alice, unknown.booking_id)
+    # Until it is settled, the booking does not count the money the gateway holds.
+    assert gateway(app).net_for_booking(unknown.booking_id) == unknown.amount
+    assert unknown.amount_paid == Money(0)
     report = await app.operations.reconcile_payments(world.admin)
     [settled] = report.settled
     assert settled.status is BookingStatus.CONFIRMED
@@ -388,6 +393,8 @@ async def test_one_hold_has_at_most_one_open_booking(app: Ticketing, world: Worl
         await app.bookings.checkout(
             world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k2"
         )
+    assert len(await all_bookings(app)) == 1
+    await reconciled(app, world)
 
 
 # --- coupons -------------------------------------------------------------------------------------
@@ -441,6 +448,7 @@ async def test_coupon_limits_hold_under_concurrent_checkouts(
     assert failed.status is BookingStatus.PAYMENT_FAILED
     usage = await app.ports.coupon_redemptions.usage("FIRST100", winner.user_id)
     assert usage.total == 0
+    await reconciled(app, world)
 
 
 async def test_an_unknown_coupon_is_rejected(app: Ticketing, world: World) -> None:
@@ -455,6 +463,7 @@ async def test_an_unknown_coupon_is_rejected(app: Ticketing, world: World) -> No
             coupon_code="NOPE",
         )
     assert await all_bookings(app) == []
+    await reconciled(app, world)
 
 
 # --- cancellations -------------------------------------------------------------------------------
