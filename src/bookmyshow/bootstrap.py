@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import ClassVar, Final
-from urllib.parse import urlsplit
 
 from attrs import define, evolve, field, frozen
 
@@ -74,6 +74,8 @@ _SQL_SCHEMES: Final = frozenset(
     {"mysql", "mysql+asyncmy", "mariadb", "mariadb+asyncmy", "sqlite", "sqlite+aiosqlite"}
 )
 _REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "redis+cluster", "rediss+cluster"})
+_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_MAX_HOLD_TTL: Final = timedelta(days=1)
 
 
 @frozen(kw_only=True)
@@ -185,13 +187,31 @@ def _optional_url(value: str | None) -> str | None:
     return text or None
 
 
+def _scheme(url: str) -> str:
+    """The URL's scheme in lower case (``""`` if none).
+
+    Matched by hand rather than with ``urlsplit``, which raises for some netlocs and puts the
+    netloc (password included) in its message.
+    """
+    match = _SCHEME.match(url)
+    return "" if match is None else match.group(1).lower()
+
+
 def _redact(url: str) -> str:
-    """The URL without its password, for error messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with its password replaced by ``***``, for error messages and logs.
+
+    Everything between the scheme and the last ``@`` counts as credentials, so a password with
+    an unencoded ``/``, ``?``, ``#`` or ``@`` (which a URL parser reads as path or host) stays
+    hidden too; hiding an ``@`` of a path now and then is harmless in a message.
+    """
+    match = _SCHEME.match(url)
+    start = 0 if match is None else match.end()
+    if url.startswith("//", start):
+        start += 2
+    userinfo, at, host = url[start:].rpartition("@")
+    if not at or ":" not in userinfo:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()
+    return f"{url[:start]}{userinfo.partition(':')[0]}:***@{host}"
 
 
 @frozen(kw_only=True)
@@ -201,8 +221,9 @@ class Settings:
     ``database_url`` (SQLAlchemy style: ``mysql+asyncmy://…``, ``sqlite+aiosqlite:///…``) and
     ``redis_url`` (``redis://…``, ``rediss://…``) choose the backends (see
     :func:`plan_backends`).  ``token_secret`` signs access tokens (at least 32 bytes; random per
-    process when unset).  Raises :class:`InvalidInput` for a URL whose scheme no backend serves,
-    or a short secret.
+    process when unset).  ``hold_ttl`` replaces the hold policy's ttl (at most a day).  Raises
+    :class:`InvalidInput` for a URL whose scheme no backend serves, a short secret, or a
+    ``hold_ttl`` that is not positive or longer than a day.
     """
 
     database_url: str | None = field(default=None, converter=_optional_url)
@@ -236,9 +257,10 @@ class Settings:
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInput(field=name, reason="must be a non-empty string")
         if self.hold_ttl is not None and (
-            not isinstance(self.hold_ttl, timedelta) or self.hold_ttl <= timedelta(0)
+            not isinstance(self.hold_ttl, timedelta)
+            or not timedelta(0) < self.hold_ttl <= _MAX_HOLD_TTL
         ):
-            raise InvalidInput(field="hold_ttl", reason="must be a positive timedelta")
+            raise InvalidInput(field="hold_ttl", reason="a positive timedelta of at most a day")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -256,11 +278,16 @@ class Settings:
         ttl = get("hold_ttl")
         hold_ttl = None
         if ttl is not None:
-            if not ttl.isdigit() or int(ttl) == 0:
+            # isdigit() alone takes "²" (which int() refuses) and other scripts' digits; the
+            # length bound keeps int() and timedelta() from failing on absurd sizes.
+            plain = ttl.isascii() and ttl.isdigit() and len(ttl) <= 9
+            seconds = int(ttl) if plain else 0
+            if not 0 < seconds <= _MAX_HOLD_TTL.total_seconds():
                 raise InvalidInput(
-                    field=ENV_PREFIX + cls.ENV["hold_ttl"], reason="a positive whole number"
+                    field=ENV_PREFIX + cls.ENV["hold_ttl"],
+                    reason="a whole number of seconds from 1 to 86400",
                 )
-            hold_ttl = timedelta(seconds=int(ttl))
+            hold_ttl = timedelta(seconds=seconds)
         secret = get("token_secret")
         return cls(
             database_url=get("database_url"),
@@ -273,7 +300,7 @@ class Settings:
 
 
 def _check_scheme(url: str, schemes: frozenset[str], name: str) -> None:
-    scheme = urlsplit(url).scheme.lower()
+    scheme = _scheme(url)
     if scheme not in schemes:
         raise InvalidInput(
             field=name,

@@ -1,0 +1,482 @@
+"""The composition root: in_memory() wiring, bootstrap(), Settings and the backend plan."""
+
+from __future__ import annotations
+
+import string
+from datetime import timedelta
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bookmyshow.adapters.memory import (
+    ManualClock,
+    MemoryEventBus,
+    MemoryPaymentGateway,
+    MemorySeatHolds,
+    MemorySeatSales,
+    ScryptPasswordHasher,
+    SequentialIds,
+)
+from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
+from bookmyshow.bootstrap import (
+    Backend,
+    BackendNotAvailable,
+    BackendPlan,
+    Settings,
+    Ticketing,
+    bootstrap,
+    from_settings,
+    in_memory,
+    plan_backends,
+)
+from bookmyshow.domain.booking import BookingStatus
+from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.events import BookingConfirmed, SeatsHeld
+from bookmyshow.domain.holds import HoldPolicy
+from bookmyshow.ports.security import InvalidToken
+from bookmyshow.services.accounts import Accounts
+from bookmyshow.services.bookings import Bookings
+from bookmyshow.services.browsing import Browsing, SeatMapStatus
+from bookmyshow.services.catalog import Catalog
+from bookmyshow.services.context import Policies
+from bookmyshow.services.coupons import Coupons
+from bookmyshow.services.operations import Operations
+from bookmyshow.services.seats import Seats
+from tests.services.world import (
+    PASSWORD,
+    assert_money_reconciles,
+    assert_seats_reconcile,
+    build_world,
+)
+
+SECRET = b"s" * 32
+DB = "mysql+asyncmy://app:hunter2-secret@db.internal:3306/bookmyshow"
+REDIS = "redis://:redis-pass-42@cache.internal:6379/0"
+TTL_VAR = "BOOKMYSHOW_HOLD_TTL_SECONDS"
+
+
+def embedded(clock: ManualClock, **kwargs: object) -> Ticketing:
+    """in_memory() on ``clock`` with sequential ids, fast hashing and a fixed token secret."""
+    return in_memory(
+        clock=clock,
+        ids=SequentialIds(),
+        passwords=ScryptPasswordHasher.fast_for_tests(),
+        token_secret=SECRET,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def error_text(error: BaseException) -> str:
+    """Everything an error would show in a log or traceback: str, repr, fields, causes."""
+    parts = [str(error), repr(error), repr(error.args)]
+    details = getattr(error, "details", None)
+    if callable(details):
+        parts.append(repr(details()))
+    if error.__cause__ is not None:
+        parts.append(error_text(error.__cause__))
+    if error.__context__ is not None and not error.__suppress_context__:
+        parts.append(error_text(error.__context__))
+    return "\n".join(parts)
+
+
+def settings_error(**fields: str | None) -> BaseException:
+    """The error that building ``Settings(**fields)`` and the system it describes raises."""
+    try:
+        from_settings(Settings(**fields))  # type: ignore[arg-type]
+    except (InvalidInput, BackendNotAvailable) as error:
+        return error
+    raise AssertionError(f"no error for {fields}")
+
+
+# --- in_memory(): every service over one set of ports ---------------------------------------------
+
+
+def test_in_memory_wires_every_use_case(clock: ManualClock) -> None:
+    """in_memory() returns each service, all over the ports and policies it reports."""
+    policies = Policies(holds=HoldPolicy(max_seats_per_hold=4, max_seats_per_user=4))
+    app = embedded(clock, policies=policies)
+    services = {
+        "accounts": Accounts,
+        "catalog": Catalog,
+        "coupons": Coupons,
+        "browsing": Browsing,
+        "seats": Seats,
+        "bookings": Bookings,
+        "operations": Operations,
+    }
+    for name, kind in services.items():
+        assert isinstance(getattr(app, name), kind), name
+    assert app.policies is policies
+    assert app.ports.clock is clock
+    assert isinstance(app.ports.holds, MemorySeatHolds)
+    assert isinstance(app.ports.sales, MemorySeatSales)
+
+
+def test_in_memory_uses_the_adapters_it_is_given(clock: ManualClock) -> None:
+    """Adapters passed to in_memory() are the ones its ports use, not copies or defaults."""
+    gateway, bus = MemoryPaymentGateway(), MemoryEventBus()
+    app = embedded(clock, payments=gateway, events=bus)
+    assert app.ports.payments is gateway
+    assert app.ports.events is bus
+
+
+async def test_a_hold_made_through_seats_shows_on_the_seat_map(clock: ManualClock) -> None:
+    """A hold taken through app.seats (under the given policies) is what app.browsing reports."""
+    app = embedded(clock, policies=Policies(holds=HoldPolicy(ttl=timedelta(minutes=3))))
+    world = await build_world(app, clock)
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["C3", "C4"])
+    assert hold.expires_at == clock.now() + timedelta(minutes=3)
+    mine = await app.browsing.seat_map(world.alice, world.show.show_id)
+    theirs = await app.browsing.seat_map(world.bob, world.show.show_id)
+    held = {s.label for s in mine.seats if s.status is SeatMapStatus.HELD}
+    assert held == set(hold.seats)
+    assert {s.label for s in mine.seats if s.held_by_you} == held
+    assert not any(s.held_by_you for s in theirs.seats)
+    listing = (await app.browsing.shows(world.bob, city_id=world.theater_a.city_id))[0]
+    assert listing.show_id == world.show.show_id
+    assert listing.seats_left == theirs.count(SeatMapStatus.AVAILABLE)
+
+
+async def test_one_booking_end_to_end_over_in_memory(clock: ManualClock) -> None:
+    """Hold, check out, pay, cancel over in_memory(): events, money and seats all line up."""
+    app = embedded(clock)
+    world = await build_world(app, clock)
+    picked = await app.seats.hold_best_available(world.alice, world.show.show_id, 2)
+    pending = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=picked.hold.hold_id, idempotency_key="c"
+    )
+    booking = await app.bookings.pay(
+        world.alice, pending.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p"
+    )
+    assert booking.status is BookingStatus.CONFIRMED
+    assert booking.seats == picked.hold.seats
+    bus = app.ports.events
+    assert isinstance(bus, MemoryEventBus)
+    assert [e.booking_id for e in bus.of_type(BookingConfirmed)] == [booking.booking_id]
+    assert len(bus.of_type(SeatsHeld)) == 1
+    gateway = app.ports.payments
+    assert isinstance(gateway, MemoryPaymentGateway)
+    assert gateway.net_captured() == booking.amount
+    await assert_seats_reconcile(app, world.show.show_id)
+    cancelled = await app.bookings.cancel(world.alice, booking.booking_id)
+    assert cancelled.status is BookingStatus.REFUNDED
+    await assert_money_reconciles(app)
+    await assert_seats_reconcile(app, world.show.show_id)
+    seat_map = await app.browsing.seat_map(world.bob, world.show.show_id)
+    assert seat_map.count(SeatMapStatus.SOLD) == 0
+
+
+async def test_in_memory_tokens_are_signed_per_system_by_default() -> None:
+    """Without a token_secret each in_memory() signs with its own secret: tokens don't cross."""
+    fast = ScryptPasswordHasher.fast_for_tests()
+    first, second = in_memory(passwords=fast), in_memory(passwords=fast)
+    await first.accounts.register("asha@example.com", "Asha", PASSWORD)
+    tokens = await first.accounts.login("asha@example.com", PASSWORD)
+    assert (await first.accounts.authenticate(tokens.access_token)).user_id == tokens.user_id
+    with pytest.raises(InvalidToken):
+        await second.accounts.authenticate(tokens.access_token)
+
+
+def test_in_memory_refuses_a_short_token_secret() -> None:
+    """A token secret under 32 bytes is refused when the system is built."""
+    with pytest.raises(InvalidInput):
+        in_memory(token_secret=b"x" * 31)
+
+
+# --- bootstrap() ----------------------------------------------------------------------------------
+
+
+def test_bootstrap_refuses_ports_of_the_wrong_type() -> None:
+    """bootstrap() with something other than Ports raises InvalidInput naming ports."""
+    with pytest.raises(InvalidInput) as info:
+        bootstrap(object())  # type: ignore[arg-type]
+    assert info.value.field == "ports"
+
+
+def test_bootstrap_refuses_policies_of_the_wrong_type(clock: ManualClock) -> None:
+    """bootstrap() with policies that are not Policies raises InvalidInput naming policies."""
+    ports = embedded(clock).ports
+    with pytest.raises(InvalidInput) as info:
+        bootstrap(ports, {"holds": HoldPolicy()})  # type: ignore[arg-type]
+    assert info.value.field == "policies"
+
+
+def test_bootstrap_defaults_the_policies(clock: ManualClock) -> None:
+    """bootstrap() without policies applies the defaults over exactly the ports given."""
+    ports = embedded(clock).ports
+    app = bootstrap(ports)
+    assert app.ports is ports
+    assert app.policies == Policies()
+
+
+# --- Settings.from_env and the backend plan -------------------------------------------------------
+
+
+def test_an_empty_environment_means_everything_in_memory() -> None:
+    """No BOOKMYSHOW_* variables: default settings, and every backend is memory."""
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert plan_backends(settings) == BackendPlan(
+        holds=Backend.MEMORY, sales=Backend.MEMORY, cache=Backend.MEMORY
+    )
+
+
+def test_blank_variables_count_as_unset() -> None:
+    """Variables set to blanks keep the defaults instead of being refused."""
+    env = {f"BOOKMYSHOW_{name}": "  " for name in Settings.ENV.values()}
+    assert Settings.from_env(env) == Settings()
+
+
+def test_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no mapping given, from_env reads os.environ."""
+    for name in Settings.ENV.values():
+        monkeypatch.delenv(f"BOOKMYSHOW_{name}", raising=False)
+    monkeypatch.setenv(TTL_VAR, "120")
+    monkeypatch.setenv("BOOKMYSHOW_TOKEN_ISSUER", "box-office")
+    settings = Settings.from_env()
+    assert settings.hold_ttl == timedelta(seconds=120)
+    assert settings.token_issuer == "box-office"
+    assert settings.database_url is None
+
+
+def test_a_database_alone_keeps_holds_and_sales_in_it() -> None:
+    """Only a database URL: holds, sales and the fast stores all go to SQL."""
+    settings = Settings.from_env({"BOOKMYSHOW_DATABASE_URL": DB})
+    assert settings.database_url == DB
+    assert plan_backends(settings) == BackendPlan(
+        holds=Backend.SQL, sales=Backend.SQL, cache=Backend.SQL
+    )
+
+
+def test_database_and_redis_make_the_hybrid() -> None:
+    """A database and Redis: holds (and the fast stores) in Redis, the sale record in SQL."""
+    env = {"BOOKMYSHOW_DATABASE_URL": DB, "BOOKMYSHOW_REDIS_URL": REDIS}
+    assert plan_backends(Settings.from_env(env)) == BackendPlan(
+        holds=Backend.REDIS, sales=Backend.SQL, cache=Backend.REDIS
+    )
+
+
+def test_redis_without_a_database_is_refused() -> None:
+    """Redis alone has no durable sale record, so planning and building raise InvalidInput."""
+    settings = Settings.from_env({"BOOKMYSHOW_REDIS_URL": REDIS})
+    with pytest.raises(InvalidInput) as info:
+        plan_backends(settings)
+    assert info.value.field == "database_url"
+    with pytest.raises(InvalidInput):
+        from_settings(settings)
+
+
+@pytest.mark.parametrize(
+    ("variable", "setting", "url"),
+    [
+        ("BOOKMYSHOW_DATABASE_URL", "database_url", "postgresql://app@db/bookmyshow"),
+        ("BOOKMYSHOW_DATABASE_URL", "database_url", REDIS),
+        ("BOOKMYSHOW_REDIS_URL", "redis_url", "memcached://cache:11211"),
+        ("BOOKMYSHOW_REDIS_URL", "redis_url", DB),
+    ],
+)
+def test_an_unknown_url_scheme_is_refused_naming_the_setting(
+    variable: str, setting: str, url: str
+) -> None:
+    """A URL whose scheme no backend of its kind serves raises InvalidInput naming the setting."""
+    with pytest.raises(InvalidInput) as info:
+        Settings.from_env({variable: url})
+    assert info.value.field == setting
+    assert "unsupported scheme" in info.value.reason
+
+
+@pytest.mark.parametrize("url", [DB, REDIS, "sqlite+aiosqlite:///:memory:", "rediss://c:6380"])
+def test_supported_schemes_are_accepted(url: str) -> None:
+    """Every documented scheme is accepted for its own setting."""
+    if url.startswith("redis"):
+        assert Settings(redis_url=url).redis_url == url
+    else:
+        assert Settings(database_url=url).database_url == url
+
+
+def test_a_refused_url_never_shows_its_password() -> None:
+    """The error for a bad URL shows where it points but hides the password."""
+    error = settings_error(database_url="postgresql://app:hunter2-secret@db.internal/bookmyshow")
+    text = error_text(error)
+    assert "hunter2-secret" not in text
+    assert "db.internal" in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://app:pa[ss-secret@db.internal/bookmyshow",
+        "mysql://app:pa/ss#secret@db.internal/bookmyshow",
+        "mysql://app:pa\uff03ss-secret@db.internal/bookmyshow",
+        "mysql:app:pass-secret@db.internal",
+    ],
+)
+def test_a_password_a_url_parser_would_misread_stays_hidden(url: str) -> None:
+    """Passwords with unencoded delimiters or odd characters get InvalidInput or
+    BackendNotAvailable, and are hidden all the same."""
+    assert "secret" not in error_text(settings_error(database_url=url))
+
+
+def test_a_short_token_secret_is_refused_without_showing_it() -> None:
+    """BOOKMYSHOW_TOKEN_SECRET under 32 bytes raises InvalidInput and the secret is not echoed."""
+    with pytest.raises(InvalidInput) as info:
+        Settings.from_env({"BOOKMYSHOW_TOKEN_SECRET": "tiny-secret-31-bytes-long......"})
+    assert info.value.field == "token_secret"
+    assert "tiny-secret" not in error_text(info.value)
+    ok = Settings.from_env({"BOOKMYSHOW_TOKEN_SECRET": "k" * 32})
+    assert ok.token_secret == b"k" * 32
+
+
+async def test_the_configured_token_secret_and_audience_sign_the_tokens() -> None:
+    """Two systems built from one secret accept each other's tokens; another audience does not."""
+    env = {"BOOKMYSHOW_TOKEN_SECRET": "k" * 32, "BOOKMYSHOW_TOKEN_AUDIENCE": "box-office"}
+    first, second = (from_settings(Settings.from_env(env)) for _ in range(2))
+    other = from_settings(Settings.from_env({**env, "BOOKMYSHOW_TOKEN_AUDIENCE": "kiosk"}))
+    token = await first.ports.tokens.issue("usr1", ttl=timedelta(minutes=5))
+    assert (await second.ports.tokens.verify(token)).subject == "usr1"
+    with pytest.raises(InvalidToken):
+        await other.ports.tokens.verify(token)
+
+
+# --- the hold ttl ---------------------------------------------------------------------------------
+
+
+def test_the_hold_ttl_is_read_in_seconds() -> None:
+    """BOOKMYSHOW_HOLD_TTL_SECONDS is a whole number of seconds (surrounding blanks ignored)."""
+    assert Settings.from_env({TTL_VAR: " 420 "}).hold_ttl == timedelta(minutes=7)
+
+
+@pytest.mark.parametrize(
+    "value", ["0", "00", "-5", "+5", "1.5", "1e3", "ten", "5s", "²", "٣", "86401", "9" * 30]
+)
+def test_a_bad_hold_ttl_is_refused_naming_the_variable(value: str) -> None:
+    """Zero, signs, fractions, words, non-ASCII digits and absurd sizes raise InvalidInput."""
+    with pytest.raises(InvalidInput) as info:
+        Settings.from_env({TTL_VAR: value})
+    assert info.value.field == TTL_VAR
+
+
+def test_the_hold_ttl_setting_is_at_most_a_day() -> None:
+    """A day is the longest hold ttl accepted, from the environment or as a value."""
+    assert Settings.from_env({TTL_VAR: "86400"}).hold_ttl == timedelta(days=1)
+    with pytest.raises(InvalidInput) as info:
+        Settings(hold_ttl=timedelta(days=1, seconds=1))
+    assert info.value.field == "hold_ttl"
+
+
+def parse_ttl(value: str) -> Settings | InvalidInput:
+    """Settings from ``BOOKMYSHOW_HOLD_TTL_SECONDS=value``, or the InvalidInput raised."""
+    try:
+        return Settings.from_env({TTL_VAR: value})
+    except InvalidInput as error:
+        return error
+
+
+@given(st.text(max_size=12))
+def test_any_hold_ttl_text_is_either_whole_seconds_or_refused(value: str) -> None:
+    """Any value parses to exactly its ASCII whole seconds, or InvalidInput naming the variable."""
+    settings = parse_ttl(value)
+    if isinstance(settings, InvalidInput):
+        assert settings.field == TTL_VAR
+        return
+    text = value.strip()
+    if not text:
+        assert settings.hold_ttl is None
+        return
+    assert text.isascii()
+    assert text.isdigit()
+    assert settings.hold_ttl == timedelta(seconds=int(text))
+
+
+def test_the_hold_ttl_setting_is_applied_to_the_hold_policy() -> None:
+    """from_settings puts the ttl into the hold policy and keeps the other policies given."""
+    chosen = Policies(holds=HoldPolicy(max_seats_per_hold=4), claim_lease=timedelta(minutes=5))
+    app = from_settings(Settings.from_env({TTL_VAR: "180"}), chosen)
+    assert app.policies.holds.ttl == timedelta(minutes=3)
+    assert app.policies.holds.max_duration == HoldPolicy().max_duration
+    assert app.policies.holds.max_seats_per_hold == 4
+    assert app.policies.claim_lease == timedelta(minutes=5)
+
+
+def test_a_hold_ttl_beyond_the_cap_raises_the_cap() -> None:
+    """A ttl longer than the hold's maximum duration lifts the maximum to the ttl."""
+    app = from_settings(Settings(hold_ttl=timedelta(hours=1)))
+    assert app.policies.holds.ttl == timedelta(hours=1)
+    assert app.policies.holds.max_duration == timedelta(hours=1)
+
+
+def test_without_a_hold_ttl_the_policies_are_untouched() -> None:
+    """No ttl setting: from_settings uses exactly the policies given (or the defaults)."""
+    policies = Policies(unit_attempts=2)
+    assert from_settings(Settings()).policies == Policies()
+    assert from_settings(Settings(), policies).policies == policies
+
+
+# --- from_settings --------------------------------------------------------------------------------
+
+
+def test_from_settings_without_urls_runs_in_memory() -> None:
+    """Default settings build the embedded system."""
+    app = from_settings(Settings())
+    assert isinstance(app.ports.holds, MemorySeatHolds)
+    assert isinstance(app.ports.sales, MemorySeatSales)
+
+
+def test_from_settings_refuses_anything_but_settings() -> None:
+    """from_settings with a mapping instead of Settings raises InvalidInput naming settings."""
+    with pytest.raises(InvalidInput) as info:
+        from_settings({"database_url": DB})  # type: ignore[arg-type]
+    assert info.value.field == "settings"
+
+
+@pytest.mark.parametrize("redis_url", [None, REDIS])
+def test_a_database_url_names_the_missing_backend_and_hides_the_password(
+    redis_url: str | None,
+) -> None:
+    """No SQL adapter yet: BackendNotAvailable names "sql" and the URL with its password hidden."""
+    with pytest.raises(BackendNotAvailable) as info:
+        from_settings(Settings(database_url=DB, redis_url=redis_url))
+    error = info.value
+    assert error.code == "backend_not_available"
+    assert error.backend == "sql"
+    assert error.url == "mysql+asyncmy://app:***@db.internal:3306/bookmyshow"
+    text = error_text(error)
+    assert "hunter2-secret" not in text
+    assert "redis-pass-42" not in text
+
+
+# --- passwords never leak -------------------------------------------------------------------------
+
+_NAMES = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=8)
+_PASSWORDS = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=16)
+_HOSTS = st.sampled_from(["localhost", "db.internal:3306", "10.0.0.7", "cache"])
+
+
+_SCHEMES = st.sampled_from(["postgresql", "mongodb", "http", "mysql", "sqlite", "redis"])
+
+
+@given(
+    kind=st.sampled_from(["database_url", "redis_url"]),
+    parts=st.tuples(_SCHEMES, st.one_of(st.just(""), _NAMES), _HOSTS, _NAMES),
+    password=_PASSWORDS,
+)
+def test_no_password_ever_appears_in_a_settings_error(
+    kind: str, parts: tuple[str, str, str, str], password: str
+) -> None:
+    """Whatever the URL and whichever error it gets, the text is the same whatever the password.
+
+    So the password cannot appear in it: neither for an unknown scheme nor for a backend this
+    version does not have, and neither in the message nor in a chained cause.
+    """
+    scheme, user, host, path = parts
+    url = f"{scheme}://{user}:{password}@{host}/{path}"
+    fields: dict[str, str | None] = {kind: url}
+    if kind == "redis_url":
+        fields["database_url"] = "sqlite+aiosqlite:///tickets.db"
+    error = settings_error(**fields)
+    blank = settings_error(**{**fields, kind: f"{scheme}://{user}:@{host}/{path}"})
+    assert type(error) is type(blank)
+    assert error_text(error) == error_text(blank)
+    assume(password.strip() and password not in error_text(blank))
+    assert password not in error_text(error)
