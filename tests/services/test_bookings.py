@@ -275,11 +275,15 @@ async def test_an_unknown_outcome_that_was_captured_is_confirmed_by_reconciliati
 
 
 async def test_an_unknown_outcome_that_never_arrived_is_released_by_reconciliation(
-    app: Ticketing, world: World
+    app: Ticketing, world: World, clock: ManualClock
 ) -> None:
     """The charge never reached the gateway: reconciliation fails it and frees the seats."""
     unknown = await book(app, world, world.alice, ["B1"], card=CARD_TIMEOUT_NOT_CAPTURED)
     assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
+    # Within the grace a charge may still be in flight: nothing is decided yet.
+    early = await app.operations.reconcile(world.admin, unknown.booking_id)
+    assert early.status is BookingStatus.PAYMENT_UNKNOWN
+    clock.advance(app.policies.payment_grace)
     settled = await app.operations.reconcile(world.admin, unknown.booking_id)
     assert settled.status is BookingStatus.PAYMENT_FAILED
     assert gateway(app).ledger == ()
@@ -603,4 +607,54 @@ async def test_a_rush_for_the_same_seats_sells_them_once(app: Ticketing, world: 
     outcomes = await asyncio.gather(*(attempt(b) for b in buyers))
     assert outcomes.count(BookingStatus.CONFIRMED) == 1
     assert outcomes.count("seats_unavailable") == len(buyers) - 1
+    await reconciled(app, world)
+
+
+# --- races ---------------------------------------------------------------------------------------
+
+
+async def test_racing_checkouts_of_one_hold_open_one_booking(app: Ticketing, world: World) -> None:
+    """Two checkouts of the same hold under different keys, at once: one booking, one refusal."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+
+    async def checkout(key: str) -> Booking | str:
+        try:
+            return await app.bookings.checkout(
+                world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key=key
+            )
+        except HoldInCheckout as exc:
+            return exc.code
+
+    results = await asyncio.gather(checkout("k1"), checkout("k2"))
+    assert sorted(isinstance(r, Booking) for r in results) == [False, True]
+    assert "hold_in_checkout" in results
+    assert len(await all_bookings(app)) == 1
+
+
+async def test_settling_one_payment_twice_at_once_confirms_it_once(
+    app: Ticketing, world: World
+) -> None:
+    """Two reconciliations of one captured payment race: both see it confirmed, no error."""
+    unknown = await book(app, world, world.alice, ["B1"], card=CARD_TIMEOUT_CAPTURED)
+    results = await asyncio.gather(
+        app.operations.reconcile(world.admin, unknown.booking_id),
+        app.operations.reconcile(world.admin, unknown.booking_id),
+    )
+    assert [r.status for r in results] == [BookingStatus.CONFIRMED] * 2
+    assert results[0].booking_code == results[1].booking_code
+    assert len(gateway(app).captures()) == 1
+    await reconciled(app, world)
+
+
+async def test_a_show_cancelled_after_check_in_still_refunds_the_audience(
+    app: Ticketing, world: World
+) -> None:
+    """Admitted, then the screening failed: checked-in bookings are refunded in full too."""
+    booking = await book(app, world, world.alice, ["A1", "A2"])
+    assert booking.booking_code is not None
+    await app.bookings.check_in(world.staff_a, booking.booking_code)
+    result = await app.operations.cancel_show(world.staff_a, world.show.show_id, "power cut")
+    [refunded] = result.bookings
+    assert refunded.status is BookingStatus.REFUNDED
+    assert refunded.amount_refunded == booking.amount
     await reconciled(app, world)

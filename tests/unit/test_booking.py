@@ -66,7 +66,7 @@ LEGAL: dict[str, dict[str, str]] = {
         "payment_unknown": "failed_refunded",
         "expired": "failed_refunded",
     },
-    "cancel": {"confirmed": "cancelled"},
+    "cancel": {"confirmed": "cancelled", "checked_in": "cancelled"},
     "settle_refund": {"cancelled": "refunded", "failed_refunded": "failed_refunded"},
     "check_in": {"confirmed": "checked_in"},
 }
@@ -81,7 +81,7 @@ EVENT_OF: dict[str, type[ev.DomainEvent]] = {
     "check_in": ev.BookingCheckedIn,
 }
 PAID = {"confirmed", "cancelled", "refunded", "checked_in", "failed_refunded"}
-FINAL = {"payment_failed", "failed_refunded", "refunded", "checked_in"}
+FINAL = {"payment_failed", "failed_refunded", "refunded"}
 
 
 def new_booking(
@@ -481,7 +481,7 @@ VALID_CALLS: dict[str, Callable[[Booking, datetime], None]] = {
         refund(b.amount.amount, "rf"), now, payment_id="pay1"
     ),
     "cancel": lambda b, now: b.cancel(
-        refund(b.refundable.amount, "rc"), now, CancelReason.OPERATOR
+        refund(b.refundable.amount, "rc"), now, CancelReason.SHOW_CANCELLED
     ),
     "settle_refund": lambda b, now: b.settle_refund(b.refunds[-1].refund_id, now),
     "check_in": lambda b, now: b.check_in(now),
@@ -677,7 +677,9 @@ class BookingMachine(RuleBasedStateMachine):
         )
         new = self._new_refund(requested)
         refusal: type[Exception] | None = None
-        if reason is CancelReason.USER_REQUEST and self.booking.non_cancellable:
+        if self.status == "checked_in" and reason is not CancelReason.SHOW_CANCELLED:
+            refusal = IllegalTransition
+        elif reason is CancelReason.USER_REQUEST and self.booking.non_cancellable:
             refusal = BookingNotCancellable
         elif requested > remaining:
             refusal = RefundExceedsPayment

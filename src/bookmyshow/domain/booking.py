@@ -7,6 +7,7 @@ A booking is opened on a hold (``PENDING_PAYMENT``) and then follows exactly the
     PAYMENT_UNKNOWN → CONFIRMED | PAYMENT_FAILED | FAILED_REFUNDED
     EXPIRED         → FAILED_REFUNDED
     CONFIRMED       → CANCELLED | CHECKED_IN
+    CHECKED_IN      → CANCELLED   (only when the theater cancels the show)
     CANCELLED       → REFUNDED
 
 ``PENDING_PAYMENT → FAILED_REFUNDED`` is allowed directly: the payment succeeds *before* the seats
@@ -139,7 +140,7 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         _S.EXPIRED: frozenset({_S.FAILED_REFUNDED}),
         _S.FAILED_REFUNDED: frozenset(),
         _S.REFUNDED: frozenset(),
-        _S.CHECKED_IN: frozenset(),
+        _S.CHECKED_IN: frozenset({_S.CANCELLED}),
     }
 )
 """Each status and the statuses a booking may move to from it."""
@@ -766,7 +767,10 @@ class Booking:
         """Cancel a confirmed booking: ``CANCELLED`` with ``refund`` requested.
 
         The seats go back on sale (the service gives them back to the sales store).  Records
-        BookingCancelled.  Raises :class:`IllegalTransition` unless ``CONFIRMED``;
+        BookingCancelled.  A checked-in booking can be cancelled only because the theater
+        cancelled the show (``SHOW_CANCELLED``: the audience was admitted, then the screening
+        failed).  Raises :class:`IllegalTransition` unless ``CONFIRMED`` (or ``CHECKED_IN`` for a
+        show cancellation);
         :class:`BookingNotCancellable` for a customer's request on a non-cancellable booking;
         :class:`RefundExceedsPayment` if the refund is more than :attr:`refundable`;
         :class:`InvalidInput` for a show cancellation refunded less than in full, an unknown
@@ -779,6 +783,10 @@ class Booking:
             raise InvalidInput(field="reason", reason=f"unknown cancel reason {reason!r}") from None
         self._check_new_refund(refund)
         self._require(BookingStatus.CANCELLED)
+        if self.status is BookingStatus.CHECKED_IN and why is not CancelReason.SHOW_CANCELLED:
+            raise IllegalTransition(
+                booking_id=self.booking_id, from_status=self.status, to_status=_S.CANCELLED
+            )
         if why is CancelReason.USER_REQUEST and self.non_cancellable:
             raise BookingNotCancellable(booking_id=self.booking_id)
         self._check_within(refund, self.refundable)

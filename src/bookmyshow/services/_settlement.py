@@ -22,13 +22,17 @@ from bookmyshow.domain.booking import (
     LIVE_STATUSES,
     Booking,
     BookingStatus,
+    CancelReason,
     Refund,
     RefundStatus,
     booking_code_from,
 )
+from bookmyshow.domain.cancellation import full_refund
 from bookmyshow.domain.errors import BookMyShowError
+from bookmyshow.domain.events import SeatsReturned
 from bookmyshow.domain.holds import HoldNotFound, SeatsUnavailable
 from bookmyshow.domain.sales import StaleFencingToken
+from bookmyshow.domain.shows import Show
 from bookmyshow.ports.errors import BackendUnavailable, Conflict
 from bookmyshow.ports.payments import ChargeOutcome, ChargeResult, RefundOutcome, RefundRequest
 from bookmyshow.ports.unit_of_work import UnitOfWork
@@ -36,6 +40,7 @@ from bookmyshow.services._units import in_unit, read_unit
 from bookmyshow.services.context import Policies, Ports
 
 __all__ = [
+    "cancel_for_show",
     "charge_key",
     "complete_sale",
     "load_booking",
@@ -132,6 +137,7 @@ async def complete_sale(
 
         async def step(uow: UnitOfWork) -> Booking:
             nonlocal lost
+            lost = False  # a re-run after a lost race decides afresh
             booking = await uow.bookings.get(booking_id, for_update=True)
             if booking.status not in LIVE_STATUSES | {BookingStatus.EXPIRED}:
                 return booking
@@ -167,8 +173,59 @@ async def complete_sale(
             return await refund_lost_sale(ports, policies, booking_id, payment_id, now)
         if booking.status is BookingStatus.CONFIRMED:
             await release_hold(ports, booking, now)
+            # The show may have been cancelled after this unit read it and after the
+            # cancellation listed its confirmed bookings: this sale must not escape it.
+            if (await _show_of(ports, booking)).is_cancelled:
+                return await cancel_for_show(ports, policies, booking_id, now)
         return booking
     raise Conflict(what="booking_code", keys=(booking_id,))
+
+
+async def _show_of(ports: Ports, booking: Booking) -> Show:
+    async def read(uow: UnitOfWork) -> Show:
+        return await uow.shows.get(booking.show_id)
+
+    return await read_unit(ports, read)
+
+
+async def cancel_for_show(
+    ports: Ports, policies: Policies, booking_id: str, now: datetime
+) -> Booking:
+    """The theater cancelled the booking's show: cancel it with a full refund, fees included.
+
+    For a confirmed or checked-in booking: its seats go back, the refund of everything paid and
+    not yet refunded is recorded and sent.  Any other booking is returned unchanged.
+    """
+
+    async def step(uow: UnitOfWork) -> None:
+        booking = await uow.bookings.get(booking_id, for_update=True)
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN):
+            return
+        decision = full_refund(
+            booking.tickets,
+            booking.amount_paid,
+            already_refunded=booking.amount_refunded + booking.amount_refund_pending,
+        )
+        refund = Refund(
+            refund_id=ports.ids.new_id("rfd"),
+            amount=decision.amount,
+            reason=CancelReason.SHOW_CANCELLED.value,
+            created_at=now,
+        )
+        booking.cancel(refund, now, CancelReason.SHOW_CANCELLED)
+        returned = await uow.sales.return_seats(booking.show_id, booking.booking_id)
+        await uow.bookings.save(booking)
+        uow.record(
+            SeatsReturned(
+                occurred_at=now,
+                show_id=booking.show_id,
+                booking_id=booking.booking_id,
+                seats=returned,
+            )
+        )
+
+    await in_unit(ports, policies, step)
+    return await send_refunds(ports, policies, booking_id, now)
 
 
 async def refund_lost_sale(
@@ -182,7 +239,8 @@ async def refund_lost_sale(
 
     async def step(uow: UnitOfWork) -> Booking:
         booking = await uow.bookings.get(booking_id, for_update=True)
-        if booking.status is BookingStatus.FAILED_REFUNDED:
+        if booking.status not in LIVE_STATUSES | {BookingStatus.EXPIRED}:
+            # Settled meanwhile by a concurrent call (confirmed, or refunded already).
             return booking
         refund = Refund(
             refund_id=ports.ids.new_id("rfd"),
@@ -195,6 +253,8 @@ async def refund_lost_sale(
         return booking
 
     booking = await in_unit(ports, policies, step)
+    if booking.status is not BookingStatus.FAILED_REFUNDED:
+        return booking
     await release_coupon(ports, booking)
     await release_hold(ports, booking, now)
     return await send_refunds(ports, policies, booking_id, now)

@@ -1,6 +1,6 @@
 """Bookings: checkout from a hold, pay and confirm, cancel with a refund, check in.
 
-The money path, step by step (see ``docs/bookings-guide.md``):
+The money path, step by step (see ``docs/use-cases.md``):
 
 1. :meth:`Bookings.checkout` prices the held seats into an itemized quote, counts the coupon use
    atomically, and stores a ``PENDING_PAYMENT`` booking that remembers the hold, its fencing
@@ -35,7 +35,7 @@ from bookmyshow.domain.booking import (
 )
 from bookmyshow.domain.cancellation import RefundDecision, refund_for
 from bookmyshow.domain.coupons import Coupon, CouponRejected, check_coupon
-from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.errors import BookMyShowError, InvalidInput
 from bookmyshow.domain.events import SeatsReturned
 from bookmyshow.domain.holds import Hold, HoldNotFound, NotHoldOwner
 from bookmyshow.domain.layouts import SeatLayout
@@ -159,7 +159,7 @@ class Bookings:
         now = self._ports.clock.now()
         hold = await self._own_hold(actor, show_id, hold_id, now)
         priced, coupon = await self._price(actor, hold, coupon_code, now)
-        await self._check_no_open_booking(hold)
+        await read_unit(self._ports, lambda uow: self._check_no_open_booking(uow, hold))
         redemption = redemption_id(actor.user_id, idempotency_key)
         if coupon is not None:
             await self._ports.coupon_redemptions.redeem(
@@ -189,21 +189,30 @@ class Bookings:
         )
 
         async def step(uow: UnitOfWork) -> Booking:
+            # Saving the customer's own row makes their concurrent checkouts conflict, so the
+            # loser re-runs and sees the winner's booking: one open booking per hold, for sure.
+            # Only the hold's owner can check it out, so no other customer ever waits on this.
+            await uow.users.save(await uow.users.get(actor.user_id))
+            earlier = await uow.bookings.by_idempotency_key(actor.user_id, idempotency_key)
+            if earlier is not None:
+                return earlier  # a concurrent retry of this very checkout won
+            await self._check_no_open_booking(uow, hold)
             await uow.bookings.add(booking)
             return booking
 
         try:
-            return await in_unit(self._ports, self._policies, step)
-        except Conflict as exc:
-            if exc.what != "idempotency_key":
+            stored = await in_unit(self._ports, self._policies, step)
+        except BookMyShowError as exc:
+            if not (isinstance(exc, Conflict) and exc.what == "idempotency_key"):
                 if coupon is not None:
                     await self._ports.coupon_redemptions.release(redemption)
                 raise
-        # A concurrent retry of the same checkout won; it counted the coupon use we share.
-        winner = await self._by_key(actor.user_id, idempotency_key)
-        if winner is None:  # pragma: no cover - the conflict says it exists
-            raise Conflict(what="idempotency_key", keys=(idempotency_key,))
-        return self._same_checkout(winner, show_id, hold_id, coupon_code, idempotency_key)
+            # A concurrent retry of the same checkout won; it counted the coupon use we share.
+            found = await self._by_key(actor.user_id, idempotency_key)
+            if found is None:  # pragma: no cover - the conflict says it exists
+                raise
+            stored = found
+        return self._same_checkout(stored, show_id, hold_id, coupon_code, idempotency_key)
 
     # -- payment ---------------------------------------------------------------------------------
 
@@ -226,7 +235,9 @@ class Bookings:
         ``IdempotencyInProgress``.  Also raises ``PermissionDenied``, ``NotFound``,
         :class:`BookingNotPayable`, :class:`ShowNotBookable`, ``HoldNotFound``/``HoldExpired``
         (the hold lapsed before payment: nothing is charged, the booking ends), and
-        ``BackendUnavailable`` (nothing was charged; retry with the same key).
+        ``BackendUnavailable``: from the gateway it means nothing was charged; from a store it
+        may come after the charge — either way retry with the same key, which replays the
+        booking's one charge instead of making another.
         """
         check_idempotency_key(idempotency_key)
         if not isinstance(payment_method, str) or not payment_method:
@@ -439,11 +450,9 @@ class Bookings:
             raise NotHoldOwner(hold_id=hold_id)
         return hold
 
-    async def _check_no_open_booking(self, hold: Hold) -> None:
-        async def read(uow: UnitOfWork) -> Sequence[Booking]:
-            return await uow.bookings.of_show(hold.show_id, statuses=LIVE_STATUSES)
-
-        for other in await read_unit(self._ports, read):
+    @staticmethod
+    async def _check_no_open_booking(uow: UnitOfWork, hold: Hold) -> None:
+        for other in await uow.bookings.of_show(hold.show_id, statuses=LIVE_STATUSES):
             if other.hold_id == hold.hold_id:
                 raise HoldInCheckout(hold_id=hold.hold_id, booking_id=other.booking_id)
 

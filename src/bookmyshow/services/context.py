@@ -66,7 +66,9 @@ class Policies:
 
     ``claim_lease`` protects a hold while its payment and sale complete; ``access_token_ttl`` and
     ``refresh_token_ttl`` bound the tokens :class:`~bookmyshow.services.accounts.Accounts`
-    issues; ``unit_attempts`` is how often a use case retries a unit of work that lost a race
+    issues; ``payment_grace`` is how long reconciliation waits before it takes "the gateway
+    never received this charge" as final (a request still in flight may yet arrive);
+    ``unit_attempts`` is how often a use case retries a unit of work that lost a race
     (``Conflict(what="concurrent_update")``).  Raises :class:`InvalidInput` for a non-positive
     duration or attempt count.
     """
@@ -78,6 +80,7 @@ class Policies:
     claim_lease: timedelta = field(default=timedelta(minutes=2), validator=_positive)
     access_token_ttl: timedelta = field(default=timedelta(minutes=15), validator=_positive)
     refresh_token_ttl: timedelta = field(default=timedelta(days=30), validator=_positive)
+    payment_grace: timedelta = field(default=timedelta(minutes=5), validator=_positive)
     unit_attempts: int = 5
     currency: str = "INR"
 

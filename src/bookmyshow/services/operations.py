@@ -18,16 +18,16 @@ from datetime import datetime, timedelta
 
 from attrs import frozen
 
-from bookmyshow.domain.booking import Booking, BookingStatus, CancelReason, Refund, RefundStatus
-from bookmyshow.domain.cancellation import full_refund
+from bookmyshow.domain.booking import Booking, BookingStatus, RefundStatus
 from bookmyshow.domain.errors import BookMyShowError
-from bookmyshow.domain.events import HoldLapsed, SeatsReturned, ShowCancelled
+from bookmyshow.domain.events import HoldLapsed, ShowCancelled
 from bookmyshow.domain.holds import HoldNotFound
 from bookmyshow.domain.shows import Show, ShowStatus
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
 from bookmyshow.ports.payments import ChargeOutcome
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._settlement import (
+    cancel_for_show,
     charge_key,
     complete_sale,
     load_booking,
@@ -115,44 +115,16 @@ class Operations:
 
         cancelled = await in_unit(self._ports, self._policies, cancel)
 
-        async def confirmed(uow: UnitOfWork) -> Sequence[Booking]:
-            return await uow.bookings.of_show(show_id, statuses={BookingStatus.CONFIRMED})
+        async def sold(uow: UnitOfWork) -> Sequence[Booking]:
+            return await uow.bookings.of_show(
+                show_id, statuses={BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN}
+            )
 
-        results = []
-        for booking in await read_unit(self._ports, confirmed):
-            await self._refund_in_full(booking.booking_id, now)
-            results.append(await send_refunds(self._ports, self._policies, booking.booking_id, now))
+        results = [
+            await cancel_for_show(self._ports, self._policies, booking.booking_id, now)
+            for booking in await read_unit(self._ports, sold)
+        ]
         return ShowCancellation(show=cancelled, bookings=tuple(results))
-
-    async def _refund_in_full(self, booking_id: str, now: datetime) -> None:
-        async def step(uow: UnitOfWork) -> None:
-            booking = await uow.bookings.get(booking_id, for_update=True)
-            if booking.status is not BookingStatus.CONFIRMED:
-                return
-            decision = full_refund(
-                booking.tickets,
-                booking.amount_paid,
-                already_refunded=booking.amount_refunded + booking.amount_refund_pending,
-            )
-            refund = Refund(
-                refund_id=self._ports.ids.new_id("rfd"),
-                amount=decision.amount,
-                reason=CancelReason.SHOW_CANCELLED.value,
-                created_at=now,
-            )
-            booking.cancel(refund, now, CancelReason.SHOW_CANCELLED)
-            returned = await uow.sales.return_seats(booking.show_id, booking.booking_id)
-            await uow.bookings.save(booking)
-            uow.record(
-                SeatsReturned(
-                    occurred_at=now,
-                    show_id=booking.show_id,
-                    booking_id=booking.booking_id,
-                    seats=returned,
-                )
-            )
-
-        await in_unit(self._ports, self._policies, step)
 
     # -- payments --------------------------------------------------------------------------------
 
@@ -162,7 +134,8 @@ class Operations:
         For a booking whose payment is open (``PAYMENT_UNKNOWN``, or ``PENDING_PAYMENT`` whose
         payer never got an answer back): a captured charge confirms it if the seats can still be
         sold from its hold, and is refunded in full otherwise; a declined charge, or none at
-        all, ends it ``PAYMENT_FAILED`` and releases its hold — confirm or release, never both.
+        all once ``policies.payment_grace`` has passed since the payment went unanswered, ends
+        it ``PAYMENT_FAILED`` and releases its hold — confirm or release, never both.
         A pending booking with no charge and a live hold is left alone (its customer may still
         pay).  Other bookings are returned unchanged.  Raises ``NotFound``, ``PermissionDenied``
         (platform admins only), ``BackendUnavailable``.
@@ -181,6 +154,10 @@ class Operations:
             )
         if result is None and booking.status is BookingStatus.PENDING_PAYMENT:
             # Never charged: the customer may still pay while the hold lives; expiry closes it.
+            return booking
+        if result is None and now < booking.updated_at + self._policies.payment_grace:
+            # A charge still in flight may yet land; judging it lost now could keep money
+            # for a failed booking.  Ask again on a later sweep.
             return booking
         if result is not None:
             settled = await settle_charge(self._ports, self._policies, booking_id, result, now)

@@ -91,10 +91,14 @@ class Seats:
         self._authorize(actor)
         now = self._ports.clock.now()
         show, screen = await self._show_and_screen(show_id, now)
+        strict = self._policies.holds.forbid_orphans
+        allow = RelaxationStep.STRICT if strict else RelaxationStep.ANY
         attempt = 1
         while True:
             taken = await self._taken(show.show_id, now)
-            selection = best_available(screen.layout, taken, count, category, wheelchair=wheelchair)
+            selection = best_available(
+                screen.layout, taken, count, category, wheelchair=wheelchair, allow=allow
+            )
             try:
                 hold = await self._hold(actor, show, frozenset(selection.seats), now)
             except SeatsUnavailable:
