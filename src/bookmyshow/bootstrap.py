@@ -214,6 +214,10 @@ def _redact(url: str) -> str:
     return f"{url[:start]}{userinfo.partition(':')[0]}:***@{host}"
 
 
+def _redact_repr(url: str | None) -> str:
+    return repr(None if url is None else _redact(url))
+
+
 @frozen(kw_only=True)
 class Settings:
     """Where the system keeps its data and how it signs tokens.
@@ -226,9 +230,10 @@ class Settings:
     ``hold_ttl`` that is not positive or longer than a day.
     """
 
-    database_url: str | None = field(default=None, converter=_optional_url)
-    redis_url: str | None = field(default=None, converter=_optional_url)
-    token_secret: bytes | None = None
+    # The reprs hide credentials: settings end up in logs and tracebacks.
+    database_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
+    redis_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
+    token_secret: bytes | None = field(default=None, repr=False)
     token_issuer: str = "bookmyshow"
     token_audience: str = "bookmyshow"
     hold_ttl: timedelta | None = None

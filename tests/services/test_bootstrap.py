@@ -480,3 +480,16 @@ def test_no_password_ever_appears_in_a_settings_error(
     assert error_text(error) == error_text(blank)
     assume(password.strip() and password not in error_text(blank))
     assert password not in error_text(error)
+
+
+def test_the_repr_of_settings_hides_credentials() -> None:
+    """Settings print without the database password or the token secret (they reach logs)."""
+    settings = Settings(
+        database_url="mysql+asyncmy://app:hunter2hunter2@db/tickets",
+        redis_url="redis://:redispass99@cache:6379/0",
+        token_secret=b"topsecret" * 4,
+    )
+    text = repr(settings)
+    for secret in ("hunter2hunter2", "redispass99", "topsecret"):
+        assert secret not in text
+    assert "db/tickets" in text
