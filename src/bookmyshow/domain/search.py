@@ -120,6 +120,7 @@ _EXTRA_FOLDS: Final = str.maketrans(
     {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D"}
     | {"ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "\u0131": "i"}
 )
+_FOLD_ROUNDS: Final = 4
 # Letters and digits make tokens; everything else (spaces, punctuation, "_") separates them.
 _TOKEN: Final = re.compile(r"[^\W_]+")
 
@@ -132,9 +133,16 @@ def fold(text: str) -> str:
     case-folded.  Raises :class:`InvalidInput` for a non-string."""
     if not isinstance(text, str):
         raise InvalidInput(field="text", reason="must be a string")
-    decomposed = unicodedata.normalize("NFKD", text.translate(_EXTRA_FOLDS))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.casefold()
+    # Case folding can produce marks ("İ" -> "i" + dot) and decomposition upper-case letters
+    # ("ℌ" -> "H"), so the steps repeat until nothing changes (in practice after one or two).
+    current = text
+    for _ in range(_FOLD_ROUNDS):
+        decomposed = unicodedata.normalize("NFKD", current.casefold()).translate(_EXTRA_FOLDS)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        if folded == current:
+            break
+        current = folded
+    return current
 
 
 def analyze(text: str) -> tuple[str, ...]:
