@@ -133,8 +133,8 @@ def fold(text: str) -> str:
     case-folded.  Raises :class:`InvalidInput` for a non-string."""
     if not isinstance(text, str):
         raise InvalidInput(field="text", reason="must be a string")
-    # Case folding can produce marks ("İ" -> "i" + dot) and decomposition upper-case letters
-    # ("ℌ" -> "H"), so the steps repeat until nothing changes (in practice after one or two).
+    # Case folding can produce marks (dotted capital I -> "i" + a dot) and decomposition
+    # upper-case letters (black-letter H -> "H"), so the steps repeat until nothing changes.
     current = text
     for _ in range(_FOLD_ROUNDS):
         decomposed = unicodedata.normalize("NFKD", current.casefold()).translate(_EXTRA_FOLDS)
