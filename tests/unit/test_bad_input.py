@@ -83,6 +83,7 @@ from bookmyshow.adapters.memory.security import (
     ScryptPasswordHasher,
 )
 from bookmyshow.adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitSales
+from bookmyshow.domain import search as search_rules
 from bookmyshow.domain.booking import (
     Booking,
     BookingLine,
@@ -735,6 +736,25 @@ def drawn(
 
 
 _SHOWS = catalog_st.shows(screen_ids=("screen-1",))
+
+
+def _search_show() -> search_rules.ShowFact:
+    """A show fact for the search targets."""
+    return search_rules.ShowFact(
+        show_id="s1", city_id="blr", date=date(2030, 1, 5), format=Format.IMAX
+    )
+
+
+def _search_doc() -> search_rules.MovieDocument:
+    """A search document for the search targets."""
+    return search_rules.MovieDocument(
+        movie_id="m1",
+        title="The Dark Knight",
+        genres=("Action",),
+        release_date=date(2008, 7, 18),
+        shows=(_search_show(),),
+    )
+
 
 DOMAIN_TARGETS: list[Target] = [
     # money
@@ -1643,6 +1663,147 @@ DOMAIN_TARGETS: list[Target] = [
             extras={"action": ("fly",)},
         )
         for fn in (can, denial_reason, require)
+    ),
+    # search
+    *(
+        Target(f"search.{fn.__name__}", functools.partial(Call, fn, {"text": "Amélie Poulain"}))
+        for fn in (search_rules.fold, search_rules.analyze, search_rules.token_spans)
+    ),
+    Target("search.fuzziness", lambda: Call(search_rules.fuzziness, {"term": "knight"})),
+    Target(
+        "search.edit_distance",
+        lambda: Call(search_rules.edit_distance, {"a": "knight", "b": "kniggt", "limit": 2}),
+        extras={"limit": (-1,)},
+    ),
+    Target(
+        "search.score",
+        lambda: Call(
+            search_rules.score,
+            {"terms": ("dark", "knight"), "fields": _search_doc().analyzed_fields()},
+        ),
+        extras={"fields": ({"plot": ((),)}, {"title": "dark"}, {"title": ((1,),)})},
+    ),
+    Target(
+        "search.highlight",
+        lambda: Call(search_rules.highlight, {"title": "The Dark Knight", "terms": ("dark",)}),
+        extras={"terms": ("dark", [1])},
+    ),
+    Target(
+        "search.ShowFact",
+        lambda: Call(
+            search_rules.ShowFact,
+            {"show_id": "s1", "city_id": "blr", "date": date(2030, 1, 5), "format": "IMAX"},
+        ),
+        extras={"date": (datetime(2030, 1, 5, tzinfo=UTC),), "format": ("8K",)},
+    ),
+    Target(
+        "search.MovieDocument",
+        lambda: Call(
+            search_rules.MovieDocument,
+            {
+                "movie_id": "m1",
+                "title": "The Dark Knight",
+                "cast": ("Christian Bale",),
+                "genres": ("Action",),
+                "languages": ("English",),
+                "release_date": date(2008, 7, 18),
+                "rating": Decimal("9.0"),
+                "popularity": 10,
+                "shows": (_search_show(),),
+            },
+        ),
+        extras={"shows": ((_search_show(), _search_show()),), "cast": (["Bale"],)},
+    ),
+    Target(
+        "search.MovieDocument.from_movie",
+        lambda: Call(
+            search_rules.MovieDocument.from_movie,
+            {"movie": sample_movie(), "shows": (_search_show(),)},
+        ),
+    ),
+    Target(
+        "search.DateRange",
+        lambda: Call(search_rules.DateRange, {"start": date(2030, 1, 1), "end": date(2030, 1, 7)}),
+        extras={"end": (date(2029, 12, 31), date(2032, 1, 1))},
+    ),
+    Target(
+        "search.SearchQuery",
+        lambda: Call(
+            search_rules.SearchQuery,
+            {
+                "text": "dark knight",
+                "genres": ["Action"],
+                "languages": ["English"],
+                "city_id": "blr",
+                "formats": ["IMAX"],
+                "min_rating": Decimal("7.5"),
+                "page_size": 10,
+                "offset": 10,
+                "facets": ["genres"],
+            },
+        ),
+        extras={
+            "page_size": (0, 101),
+            "offset": (search_rules.MAX_OFFSET_WINDOW,),
+            "min_rating": (Decimal(11),),
+            "text": ("x" * 201,),
+        },
+    ),
+    Target(
+        "search.SearchQuery.show_matches",
+        lambda: method(
+            search_rules.SearchQuery(city_id="blr"), "show_matches", show=_search_show()
+        ),
+    ),
+    Target(
+        "search.SearchQuery.matches_filters",
+        lambda: method(
+            search_rules.SearchQuery(genres=["action"]), "matches_filters", document=_search_doc()
+        ),
+    ),
+    *(
+        Target(f"search.{cls.__name__}", make, result=True)
+        for cls, make in (
+            (
+                search_rules.SearchHit,
+                lambda: Call(search_rules.SearchHit, {"movie_id": "m1", "score": 6}),
+            ),
+            (
+                search_rules.FacetCount,
+                lambda: Call(search_rules.FacetCount, {"value": "action", "count": 2}),
+            ),
+            (
+                search_rules.SearchResult,
+                lambda: Call(search_rules.SearchResult, {"total": 0, "hits": ()}),
+            ),
+            (
+                search_rules.Suggestion,
+                lambda: Call(search_rules.Suggestion, {"movie_id": "m1", "title": "Up"}),
+            ),
+        )
+    ),
+    Target(
+        "search.sort_key",
+        lambda: Call(
+            search_rules.sort_key,
+            {"sort": "rating", "document": _search_doc(), "hit_score": 4},
+        ),
+    ),
+    Target(
+        "search.encode_cursor",
+        lambda: Call(search_rules.encode_cursor, {"sort": "popularity", "key": (-5, "m1")}),
+        extras={"key": ((), (1.5, "m1"), (1, 2))},
+    ),
+    Target(
+        "search.decode_cursor",
+        lambda: Call(
+            search_rules.decode_cursor,
+            {
+                "cursor": search_rules.encode_cursor(search_rules.SortBy.POPULARITY, (-5, "m1")),
+                "sort": "popularity",
+            },
+        ),
+        extras={"cursor": ("", "%%%", "e30")},
     ),
 ]
 
@@ -2641,6 +2802,7 @@ _DOMAIN_MODULES = (
     "events",
     "reviews",
     "users",
+    "search",
 )
 
 _WIRED_ONLY = (

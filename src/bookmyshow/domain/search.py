@@ -171,10 +171,24 @@ def token_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     return tuple(spans)
 
 
+def _strings(values: Iterable[str], name: str) -> tuple[str, ...]:
+    require_collection(values, name)
+    out = tuple(values)
+    if not all(isinstance(v, str) for v in out):
+        raise InvalidInput(field=name, reason="must be strings")
+    return out
+
+
+def _require_str(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(field=name, reason="must be a string")
+    return value
+
+
 def fuzziness(term: str) -> int:
     """Edits allowed for ``term`` (Elasticsearch ``AUTO``): 0 up to 2 characters, 1 up to 5,
-    else 2."""
-    length = len(term)
+    else 2.  Raises :class:`InvalidInput` for a non-string."""
+    length = len(_require_str(term, "term"))
     if length <= 2:
         return 0
     if length <= 5:
@@ -187,7 +201,12 @@ def edit_distance(a: str, b: str, limit: int | None = None) -> int:
     transpositions, each substring edited once.
 
     With ``limit``, any distance above it is reported as ``limit + 1`` (and found faster).
+    Raises :class:`InvalidInput` for non-strings or a negative limit.
     """
+    _require_str(a, "a")
+    _require_str(b, "b")
+    if limit is not None:
+        require_count(limit, "limit")
     if limit is not None and abs(len(a) - len(b)) > limit:
         return limit + 1
     if a == b:
@@ -240,8 +259,17 @@ def score(terms: Sequence[str], fields: Mapping[str, Sequence[Sequence[str]]]) -
     ``fields`` maps each name of :data:`FIELD_BOOSTS` to the token sequences of that field (one
     per cast member; one for each other field).  Returns ``None`` when some term matches no field
     (the document is not a hit), else the score described in the module documentation; ``0`` for
-    no terms.
+    no terms.  Raises :class:`InvalidInput` for terms or fields of the wrong shape.
     """
+    terms = _strings(terms, "terms")
+    if not isinstance(fields, Mapping):
+        raise InvalidInput(field="fields", reason="a mapping of field name to token sequences")
+    for name, sequences in fields.items():
+        if name not in FIELD_BOOSTS:
+            raise InvalidInput(field="fields", reason=f"unknown field {name!r}")
+        require_collection(sequences, "fields")
+        for tokens in sequences:
+            _strings(tokens, "fields")
     total = 0
     for term in terms:
         best = max(
@@ -268,7 +296,9 @@ def score(terms: Sequence[str], fields: Mapping[str, Sequence[Sequence[str]]]) -
 
 def highlight(title: str, terms: Sequence[str]) -> str | None:
     """The title, HTML-escaped, with every word matching a query term (exactly or within its
-    fuzziness) wrapped in ``<em>…</em>``; ``None`` when no word of the title matches."""
+    fuzziness) wrapped in ``<em>…</em>``; ``None`` when no word of the title matches.
+    Raises :class:`InvalidInput` for a non-string title or terms."""
+    terms = _strings(terms, "terms")
     spans = token_spans(title)
     marked: list[tuple[int, int]] = []
     for start, end, token in spans:
@@ -382,7 +412,7 @@ class MovieDocument:
             rating=movie.rating,
             popularity=movie.popularity,
             release_date=movie.release_date,
-            shows=tuple(shows),
+            shows=shows,  # the converter checks and sorts them
         )
 
     def analyzed_fields(self) -> dict[str, tuple[tuple[str, ...], ...]]:
@@ -559,6 +589,7 @@ class SearchQuery:
 
     def show_matches(self, show: ShowFact) -> bool:
         """Whether ``show`` satisfies the city, date and format filters."""
+        require_instance(show, ShowFact, "show")
         return (
             (self.city_id is None or show.city_id == self.city_id)
             and (self.dates is None or show.date in self.dates)
@@ -567,6 +598,7 @@ class SearchQuery:
 
     def matches_filters(self, document: MovieDocument) -> bool:
         """Whether ``document`` passes every filter (the text aside)."""
+        require_instance(document, MovieDocument, "document")
         if document.status not in self.statuses:
             return False
         if self.genres and not self.genres & {fold(g) for g in document.genres}:
@@ -628,7 +660,13 @@ SortKey = tuple[Any, ...]
 
 
 def sort_key(sort: SortBy, document: MovieDocument, hit_score: int) -> SortKey:
-    """The key that orders hits for ``sort`` (ascending); ties end on the movie id."""
+    """The key that orders hits for ``sort`` (ascending); ties end on the movie id.
+
+    Raises :class:`InvalidInput` for an unknown sort, a non-document or a negative score.
+    """
+    sort = _sort(sort)
+    require_instance(document, MovieDocument, "document")
+    require_count(hit_score, "hit_score")
     rating = -document.rating if document.rating is not None else Decimal(0)
     rated = 0 if document.rating is not None else 1
     if sort is SortBy.RELEVANCE:
@@ -641,7 +679,13 @@ def sort_key(sort: SortBy, document: MovieDocument, hit_score: int) -> SortKey:
 
 
 def encode_cursor(sort: SortBy, key: SortKey) -> str:
-    """An opaque cursor for the hit with ``key`` under ``sort``."""
+    """An opaque cursor for the hit with ``key`` under ``sort``; the inverse of
+    :func:`decode_cursor`.  Raises :class:`InvalidInput` for a key that is not a sort key."""
+    sort = _sort(sort)
+    if not isinstance(key, tuple) or not key or not isinstance(key[-1], str):
+        raise InvalidInput(field="key", reason="a sort key ending with the movie id")
+    if not all(isinstance(v, int | Decimal) and not isinstance(v, bool) for v in key[:-1]):
+        raise InvalidInput(field="key", reason="a sort key of integers and decimals")
     values = [str(v) if isinstance(v, Decimal) else v for v in key]
     raw = json.dumps([sort.value, values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -650,6 +694,7 @@ def encode_cursor(sort: SortBy, key: SortKey) -> str:
 def decode_cursor(cursor: str, sort: SortBy) -> SortKey:
     """The sort key a cursor names; raises :class:`InvalidInput` for a malformed cursor or one
     made for another sort."""
+    sort = _sort(sort)
     bad = InvalidInput(field="cursor", reason="not a cursor of this search")
     if not isinstance(cursor, str) or not cursor or len(cursor) > 1000:
         raise bad
@@ -667,9 +712,13 @@ def decode_cursor(cursor: str, sort: SortBy) -> SortKey:
     for index, value in enumerate(values[:-1]):
         if sort is SortBy.RATING and index == 1:
             try:
-                key.append(Decimal(value))
+                rating = Decimal(value)
             except (InvalidOperation, TypeError):
                 raise bad from None
+            # A NaN would make every later comparison of sort keys raise.
+            if isinstance(value, bool) or not rating.is_finite():
+                raise bad
+            key.append(rating)
         elif isinstance(value, int) and not isinstance(value, bool):
             key.append(value)
         else:
