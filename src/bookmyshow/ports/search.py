@@ -74,7 +74,10 @@ class MovieSearch(Protocol):
         """Title completions: movies (active or coming soon) whose title, or a word of it,
         starts with the folded ``prefix``; most popular first, then by title and id.
 
-        An empty prefix suggests nothing.  Raises ``InvalidInput`` for a ``limit`` outside
-        1..20 or a prefix over 100 characters.
+        Exactly: ``analyze(prefix)`` gives ``p1..pk``; a movie matches when, at some word
+        position ``i`` of its analyzed title, tokens ``i..i+k-2`` equal ``p1..p(k-1)`` and token
+        ``i+k-1`` starts with ``pk``.  Order: popularity descending, ``fold(title)`` ascending,
+        movie id.  An empty prefix (no tokens) suggests nothing.  Raises ``InvalidInput`` for a
+        ``limit`` outside 1..20 or a prefix over 100 characters.
         """
         ...

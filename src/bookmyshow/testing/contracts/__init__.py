@@ -24,6 +24,7 @@ from bookmyshow.testing.contracts.repositories import (
     UserRepositoryContract,
     VenueRepositoryContract,
 )
+from bookmyshow.testing.contracts.search import MovieSearchContract, SearchFactory
 from bookmyshow.testing.contracts.security import PasswordHasherContract, TokenServiceContract
 from bookmyshow.testing.contracts.unit_of_work import UnitOfWorkContract
 
@@ -40,12 +41,14 @@ __all__ = [
     "InventoryContract",
     "InventoryPair",
     "MovieRepositoryContract",
+    "MovieSearchContract",
     "NotifierContract",
     "PasswordHasherContract",
     "PaymentGatewayContract",
     "PaymentScenarios",
     "RateLimiterContract",
     "ReviewRepositoryContract",
+    "SearchFactory",
     "ShowRepositoryContract",
     "TokenServiceContract",
     "UnitOfWorkContract",
