@@ -2,7 +2,8 @@
 
 - :func:`bootstrap` wires every use case over ports you pass in explicitly;
 - :func:`in_memory` builds the whole embedded system (in-memory adapters, the test payment
-  gateway) — for tests, demos and single-process use;
+  gateway, a search index kept current from the in-process event bus) — for tests, demos and
+  single-process use;
 - :func:`from_settings` picks adapters from a :class:`Settings` value, which the reference app
   and the CLI fill from environment variables (:meth:`Settings.from_env`).  With a database URL
   and a Redis URL, holds go to Redis and sales to the database (the hybrid); with only a
@@ -20,7 +21,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import ClassVar, Final
+from typing import ClassVar, Final, cast
 
 from attrs import define, evolve, field, frozen
 
@@ -40,11 +41,13 @@ from bookmyshow.adapters.memory import (
     SortableIds,
     SystemClock,
 )
+from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.ports.clock import Clock
-from bookmyshow.ports.events import EventPublisher
+from bookmyshow.ports.events import EventBus, EventPublisher
 from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.payments import PaymentGateway
+from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.security import PasswordHasher
 from bookmyshow.services.accounts import Accounts
 from bookmyshow.services.bookings import Bookings
@@ -53,6 +56,7 @@ from bookmyshow.services.catalog import Catalog
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
 from bookmyshow.services.operations import Operations
+from bookmyshow.services.search import Search, SearchIndexer
 from bookmyshow.services.seats import Seats
 
 __all__ = [
@@ -80,7 +84,12 @@ _MAX_HOLD_TTL: Final = timedelta(days=1)
 
 @frozen(kw_only=True)
 class Ticketing:
-    """Every use case of the library, wired over one set of ports and policies."""
+    """Every use case of the library, wired over one set of ports and policies.
+
+    ``indexer`` keeps ``ports.search`` current: :func:`in_memory` and :func:`from_settings`
+    subscribe it to their event bus; with :func:`bootstrap` over your own ports, call
+    ``indexer.subscribe(bus)`` (or feed it events from your broker with ``indexer.handle``).
+    """
 
     ports: Ports
     policies: Policies
@@ -91,6 +100,8 @@ class Ticketing:
     seats: Seats
     bookings: Bookings
     operations: Operations
+    search: Search
+    indexer: SearchIndexer
 
 
 def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
@@ -113,7 +124,17 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
         seats=Seats(ports, rules),
         bookings=Bookings(ports, rules),
         operations=Operations(ports, rules),
+        search=Search(ports, rules),
+        indexer=SearchIndexer(ports, rules),
     )
+
+
+def _index_from_events(system: Ticketing) -> Ticketing:
+    """Subscribe the search indexer to the system's publisher when it is an in-process bus."""
+    events = system.ports.events
+    if callable(getattr(events, "subscribe", None)):
+        system.indexer.subscribe(cast(EventBus, events))
+    return system
 
 
 def in_memory_ports(
@@ -126,13 +147,15 @@ def in_memory_ports(
     token_secret: bytes | None = None,
     token_issuer: str = "bookmyshow",
     token_audience: str = "bookmyshow",
+    search: MovieSearch | None = None,
 ) -> Ports:
     """Every port served by the in-memory adapters, sharing one seat store and one database.
 
     Defaults: the system clock, sortable ids, the test payment gateway, an in-process event
-    bus, scrypt password hashing, and HS256 tokens signed with a fresh random secret (so tokens
-    do not outlive the process; pass ``token_secret`` to keep them).  Raises ``InvalidInput``
-    for a ``token_secret`` under 32 bytes or an empty issuer or audience.
+    bus, scrypt password hashing, HS256 tokens signed with a fresh random secret (so tokens
+    do not outlive the process; pass ``token_secret`` to keep them), and an in-memory search
+    index.  Raises ``InvalidInput`` for a ``token_secret`` under 32 bytes or an empty issuer or
+    audience.
     """
     clock = clock if clock is not None else SystemClock()
     store = MemoryInventoryStore()
@@ -150,6 +173,7 @@ def in_memory_ports(
         passwords=passwords if passwords is not None else ScryptPasswordHasher(),
         tokens=HmacTokenService(secret, clock=clock, issuer=token_issuer, audience=token_audience),
         notifier=MemoryNotifier(),
+        search=search if search is not None else MemoryMovieSearch(),
     )
 
 
@@ -162,8 +186,15 @@ def in_memory(
     passwords: PasswordHasher | None = None,
     token_secret: bytes | None = None,
     policies: Policies | None = None,
+    search: MovieSearch | None = None,
 ) -> Ticketing:
-    """The whole embedded system: :func:`in_memory_ports` wired by :func:`bootstrap`."""
+    """The whole embedded system: :func:`in_memory_ports` wired by :func:`bootstrap`.
+
+    The search indexer is subscribed to the event bus, so catalog and show changes reach the
+    search index as soon as they are committed.  An ``events`` publisher without ``subscribe``
+    (a broker client) is used as given and indexes nothing: feed the indexer from the broker,
+    or rebuild with ``indexer.reindex_all``.
+    """
     ports = in_memory_ports(
         clock=clock,
         ids=ids,
@@ -171,8 +202,9 @@ def in_memory(
         events=events,
         passwords=passwords,
         token_secret=token_secret,
+        search=search,
     )
-    return bootstrap(ports, policies)
+    return _index_from_events(bootstrap(ports, policies))
 
 
 # --- settings ----------------------------------------------------------------------------------
@@ -392,7 +424,8 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         token_issuer=settings.token_issuer,
         token_audience=settings.token_audience,
     )
-    return bootstrap(ports, rules)
+    # Search is in memory until the Elasticsearch adapter comes; it follows the event bus.
+    return _index_from_events(bootstrap(ports, rules))
 
 
 def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher, SequentialIds
+from bookmyshow.adapters.memory import (
+    ManualClock,
+    MemoryEventBus,
+    ScryptPasswordHasher,
+    SequentialIds,
+)
 from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports
 from bookmyshow.services.context import Policies, Ports
 from tests.services.world import World, build_world
@@ -35,8 +40,12 @@ def policies() -> Policies:
 
 @pytest.fixture
 def app(ports: Ports, policies: Policies) -> Ticketing:
-    """Every use case, wired over ``ports``."""
-    return bootstrap(ports, policies)
+    """Every use case, wired over ``ports``, with search following the event bus (as in
+    ``in_memory()``)."""
+    system = bootstrap(ports, policies)
+    assert isinstance(ports.events, MemoryEventBus)
+    system.indexer.subscribe(ports.events)
+    return system
 
 
 @pytest.fixture

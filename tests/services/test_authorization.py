@@ -4,7 +4,8 @@ Each :class:`Case` sets up the resource a use case acts on (alice's hold, alice'
 theater A, the show in theater A …) in a fresh world, then the call is made by one actor named
 relative to that resource (:class:`Who`): the owner customer (alice), another customer (bob),
 the theater admin of this theater (staff_a), the admin of another theater (staff_b), the
-platform admin, and — for the public reads of Browsing — an anonymous visitor (``None``).
+platform admin, and — for the public reads of Browsing and Search — an anonymous visitor
+(``None``).
 
 An allowed call must succeed (and a use case that writes must visibly change the system); a
 refused call must raise exactly the documented error and change nothing: the whole observable
@@ -42,10 +43,12 @@ from bookmyshow.adapters.memory.payments import (
 )
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.booking import BookingStatus
+from bookmyshow.domain.catalog import MovieStatus
 from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import PermissionDenied
 from bookmyshow.domain.holds import NotHoldOwner
 from bookmyshow.domain.money import Money
+from bookmyshow.domain.search import SearchQuery
 from bookmyshow.domain.users import Principal, Role
 from bookmyshow.domain.venues import GeoPoint
 from bookmyshow.ports.unit_of_work import UnitOfWork
@@ -76,7 +79,7 @@ class Who(enum.StrEnum):
     PLATFORM_ADMIN = "platform_admin"
     """admin: may do anything the tables grant platform admins."""
     ANONYMOUS = "anonymous"
-    """``None``: a visitor who has not signed in (Browsing only)."""
+    """``None``: a visitor who has not signed in (Browsing and Search only)."""
 
 
 SIGNED_IN = (
@@ -200,6 +203,15 @@ async def a_retired_movie(app: Ticketing, world: World, clock: ManualClock) -> R
     """The show's movie, retired."""
     movie = await app.catalog.retire_movie(world.admin, world.show.movie_id)
     return {"movie": movie.movie_id}
+
+
+async def a_stale_index(app: Ticketing, world: World, clock: ManualClock) -> Refs:
+    """The search index lost the show's movie."""
+    await app.ports.search.remove(world.show.movie_id)
+    return {"movie": world.show.movie_id}
+
+
+RETIRED = SearchQuery(statuses={MovieStatus.INACTIVE})
 
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -459,6 +471,25 @@ CASES: tuple[Case, ...] = (
         lambda app, w, actor, r: app.browsing.seat_map(actor, w.show.show_id),
         setup=alices_hold,
     ),
+    # --- Search (everyone; retired movies for admins; the rebuild for platform admins) ------
+    public("Search.search", lambda app, w, actor, r: app.search.search(actor, SearchQuery())),
+    public("Search.suggest", lambda app, w, actor, r: app.search.suggest(actor, "long")),
+    Case(
+        use_case="Search.search",
+        variant="inactive",
+        call=lambda app, w, actor, r: app.search.search(actor, RETIRED),
+        public=lambda app, w, actor, r: app.search.search(actor, RETIRED),
+        setup=a_retired_movie,
+        allowed=ADMINS,
+        mutates=False,
+    ),
+    Case(
+        use_case="SearchIndexer.reindex_all",
+        call=lambda app, w, actor, r: app.indexer.reindex_all(actor),
+        setup=a_stale_index,
+        allowed=PLATFORM,
+        mutates=True,
+    ),
     # --- Seats: a new hold is always the actor's own; theater admins hold nothing ----------
     Case(
         use_case="Seats.hold",
@@ -622,6 +653,8 @@ EXEMPT: Mapping[str, str] = {
     "Accounts.login": "no actor: turns credentials into tokens",
     "Accounts.refresh": "no actor: turns a refresh token into new tokens",
     "Accounts.authenticate": "no actor: turns an access token into the Principal",
+    "SearchIndexer.handle": "no actor: applies committed domain events to the search index",
+    "SearchIndexer.subscribe": "no actor: wiring, done by the composition root",
 }
 """Public service methods with no acting principal to authorize, and why."""
 
@@ -675,6 +708,9 @@ async def snapshot(app: Ticketing, world: World, since: datetime) -> dict[str, o
     state["events"] = bus.published
     state["idempotency_keys"] = len(keys)
     state["notifications"] = notifier.outbox
+    movies = state["movies"]
+    assert isinstance(movies, tuple)
+    state["search"] = {m.movie_id: await ports.search.get(m.movie_id) for m in movies}
     return state
 
 

@@ -13,6 +13,7 @@ from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
 from bookmyshow.services.inventory import SeatInventory, SeatState, SeatStatus
 from bookmyshow.services.operations import Operations
+from bookmyshow.services.search import Search, SearchIndexer
 from bookmyshow.services.seats import Seats
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Operations",
     "Policies",
     "Ports",
+    "Search",
+    "SearchIndexer",
     "SeatInventory",
     "SeatState",
     "SeatStatus",

@@ -25,6 +25,7 @@ from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.inventory import SeatHolds, SeatSales
 from bookmyshow.ports.notifications import Notifier
 from bookmyshow.ports.payments import PaymentGateway
+from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.security import PasswordHasher, TokenService
 from bookmyshow.ports.unit_of_work import UnitOfWorkFactory
 
@@ -43,7 +44,9 @@ class Ports:
 
     ``uow`` makes units of work over the repositories and the durable sale record; ``sales`` is
     the same sale record read outside a unit (seat maps, the sold check after a hold); ``holds``
-    keeps transient seat holds.  The other ports are used as their modules document.
+    keeps transient seat holds; ``search`` is the movie search index, kept current from events
+    by :class:`~bookmyshow.services.search.SearchIndexer`.  The other ports are used as their
+    modules document.
     """
 
     uow: UnitOfWorkFactory
@@ -58,6 +61,7 @@ class Ports:
     passwords: PasswordHasher
     tokens: TokenService
     notifier: Notifier
+    search: MovieSearch
 
 
 @frozen(kw_only=True)
