@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from itertools import product
@@ -62,10 +63,14 @@ def fields_of(**text: object) -> dict[str, tuple[tuple[str, ...], ...]]:
         ("Pokémon_2000", ("pokemon", "2000")),
         ("  ", ()),
         ("K.G.F: Chapter 2", ("k", "g", "f", "chapter", "2")),
+        ("हिन्दी फ़िल्म", ("हिन्दी", "फ़िल्म")),
+        # Tamil's two-part vowel sign decomposes (NFKD), the same way in titles and queries.
+        ("காதல் கோட்டை", ("காதல்", unicodedata.normalize("NFKD", "கோட்டை"))),
     ],
 )
 def test_text_is_folded_and_split_at_non_letters(text: str, tokens: tuple[str, ...]) -> None:
-    """Accents and case fold away; every non-letter, non-digit separates tokens."""
+    """Accents and case fold away; vowel signs and viramas of Indian scripts stay inside their
+    word; every other non-letter, non-digit separates tokens."""
     assert analyze(text) == tokens
 
 
@@ -281,3 +286,11 @@ def test_rating_order_puts_unrated_movies_last() -> None:
     unrated = doc("c", popularity=10**6)
     keys = sorted([rated, better, unrated], key=lambda d: sort_key(SortBy.RATING, d, 0))
     assert [d.movie_id for d in keys] == ["b", "a", "c"]
+
+
+def test_indian_titles_match_typed_either_way() -> None:
+    """A precomposed and a decomposed nukta fold to the same token, and a typo still matches."""
+    title = fields_of(title="फ़िल्म")
+    assert score(analyze("फ़िल्म"), title) == 6
+    assert score(analyze("\u092b\u093c\u093f\u0932\u094d\u092e"), title) == 6
+    assert score(analyze("फिल्म"), title) == 3  # the nukta left out: one edit

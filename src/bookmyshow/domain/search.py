@@ -7,10 +7,13 @@ engine serves it.  The rules are chosen so that Elasticsearch can reproduce them
 not term statistics.
 
 Text analysis (:func:`analyze`)
-    Text is folded — Unicode NFKD, combining marks removed, a few letters that do not decompose
-    mapped (``ø→o``, ``æ→ae``, ``œ→oe``, ``đ→d``, ``ł→l``, ``þ→th``), then case-folded (``ß→ss``) —
-    and split into tokens at every character that is not a letter or a digit.  "Amélie" and
-    "AMELIE" are both the token ``amelie``; "Spider-Man" is ``spider``, ``man``.
+    Text is folded — Unicode NFKD, diacritical marks removed (the combining marks of the generic
+    diacritics blocks, U+0300-036F, U+1AB0-1AFF, U+1DC0-1DFF, U+20D0-20FF, U+FE20-FE2F; the vowel
+    signs and viramas of Indian scripts are letters' parts and stay), a few letters that do not
+    decompose mapped (``ø→o``, ``æ→ae``, ``œ→oe``, ``đ→d``, ``ł→l``, ``þ→th``), then case-folded
+    (``ß→ss``) — and split into tokens at every character that is not a letter, a digit or a
+    combining mark.  "Amélie" and "AMELIE" are both the token ``amelie``; "Spider-Man" is
+    ``spider``, ``man``; "हिन्दी" stays one token.
 
 Matching and typo tolerance
     A query term matches a field *exactly* when the field has that token, and *fuzzily* when it
@@ -39,9 +42,11 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import functools
 import html
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -121,15 +126,50 @@ _EXTRA_FOLDS: Final = str.maketrans(
     | {"ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "\u0131": "i"}
 )
 _FOLD_ROUNDS: Final = 4
-# Letters and digits make tokens; everything else (spaces, punctuation, "_") separates them.
-_TOKEN: Final = re.compile(r"[^\W_]+")
+_DIACRITICS: Final = (
+    (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F),
+)
+
+
+def _is_diacritic(char: str) -> bool:
+    point = ord(char)
+    return any(low <= point <= high for low, high in _DIACRITICS)
+
+
+@functools.cache
+def _token_pattern() -> re.Pattern[str]:
+    """Letters, digits and combining marks make tokens; anything else separates them.
+
+    Python's ``\\w`` has no marks (an Indian vowel sign would split a word), so the marks are
+    listed as ranges, once, on first use.
+    """
+    ranges: list[tuple[int, int]] = []
+    for point in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(point)).startswith("M"):
+            if ranges and ranges[-1][1] == point - 1:
+                ranges[-1] = (ranges[-1][0], point)
+            else:
+                ranges.append((point, point))
+    marks = "".join(
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
+    )
+    return re.compile(rf"(?:[^\W_]|[{marks}])+")
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char).startswith("M")
 
 
 # --- analysis ------------------------------------------------------------------------------------
 
 
 def fold(text: str) -> str:
-    """``text`` without accents and case: NFKD, combining marks dropped, extra letters mapped,
+    """``text`` without accents and case: NFKD, diacritical marks dropped, extra letters mapped,
     case-folded.  Raises :class:`InvalidInput` for a non-string."""
     if not isinstance(text, str):
         raise InvalidInput(field="text", reason="must be a string")
@@ -138,7 +178,7 @@ def fold(text: str) -> str:
     current = text
     for _ in range(_FOLD_ROUNDS):
         decomposed = unicodedata.normalize("NFKD", current.casefold()).translate(_EXTRA_FOLDS)
-        folded = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+        folded = "".join(c for c in decomposed if not _is_diacritic(c)).casefold()
         if folded == current:
             break
         current = folded
@@ -146,8 +186,8 @@ def fold(text: str) -> str:
 
 
 def analyze(text: str) -> tuple[str, ...]:
-    """The tokens of ``text``: folded runs of letters and digits, in order."""
-    return tuple(_TOKEN.findall(fold(text)))
+    """The tokens of ``text``: folded runs of letters, digits and marks, in order."""
+    return tuple(_token_pattern().findall(fold(text)))
 
 
 def token_spans(text: str) -> tuple[tuple[int, int, str], ...]:
@@ -162,7 +202,7 @@ def token_spans(text: str) -> tuple[tuple[int, int, str], ...]:
     spans: list[tuple[int, int, str]] = []
     start: int | None = None
     for index, char in enumerate([*text, " "]):
-        inside = char.isalnum() or (start is not None and unicodedata.combining(char) != 0)
+        inside = _word_char(char)
         if inside and start is None:
             start = index
         elif not inside and start is not None:
