@@ -431,8 +431,11 @@ class MovieDocument:
             if not isinstance(values, tuple) or not all(isinstance(v, str) for v in values):
                 raise InvalidInput(field=name, reason="must be a tuple of strings")
         object.__setattr__(self, "status", parse_enum(MovieStatus, self.status, "status"))
-        if self.rating is not None and not isinstance(self.rating, Decimal):
-            raise InvalidInput(field="rating", reason="a Decimal or None")
+        # A NaN would make every comparison of sort keys and every rating filter raise.
+        if self.rating is not None and (
+            not isinstance(self.rating, Decimal) or not self.rating.is_finite()
+        ):
+            raise InvalidInput(field="rating", reason="a finite Decimal or None")
         require_count(self.popularity, "popularity")
         _require_date(self.release_date, "release_date")
 
