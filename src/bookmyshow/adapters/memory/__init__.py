@@ -20,6 +20,7 @@ from bookmyshow.adapters.memory.inventory import (
 from bookmyshow.adapters.memory.notifications import MemoryNotifier
 from bookmyshow.adapters.memory.payments import MemoryPaymentGateway
 from bookmyshow.adapters.memory.rate_limit import MemoryRateLimiter
+from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.security import HmacTokenService, ScryptPasswordHasher
 from bookmyshow.adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
@@ -32,6 +33,7 @@ __all__ = [
     "MemoryEventBus",
     "MemoryIdempotencyStore",
     "MemoryInventoryStore",
+    "MemoryMovieSearch",
     "MemoryNotifier",
     "MemoryPaymentGateway",
     "MemoryRateLimiter",

@@ -1,0 +1,731 @@
+"""An in-process movie search engine: inverted indexes, filter indexes and typo-tolerant terms.
+
+The engine answers by the rules of :mod:`bookmyshow.domain.search` without looking at every movie
+for a query:
+
+* per text field (title, cast, director, description) an inverted index maps each token to the
+  movies that have it, with the token's positions (cast members are separate sequences, so a
+  phrase never spans two names);
+* a vocabulary of every indexed token, bucketed by length, from which a query term's fuzzy
+  variants are found with rapidfuzz (only buckets within the term's fuzziness of its length can
+  hold a variant); expansions are cached per term until the vocabulary changes;
+* filter indexes: folded genre, folded language, status, and show city, local date and format
+  to the movies that have them, plus each movie's shows for the one-show-satisfies-all check.
+
+A query's candidates are the movies every term matches (the postings of its exact and fuzzy
+tokens over all fields), intersected, smallest first, with the filter indexes; only they are
+scored, from the postings, and only the page is ordered (``heapq.nsmallest``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import threading
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from datetime import date, timedelta
+from functools import lru_cache
+from itertools import islice
+from typing import Any, Final, TypeVar
+
+from attrs import evolve, frozen
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bookmyshow.domain.catalog import Format, MovieStatus, require_id
+from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.search import (
+    EXACT_WEIGHT,
+    FIELD_BOOSTS,
+    FUZZY_WEIGHT,
+    MAX_SUGGESTIONS,
+    PHRASE_WEIGHT,
+    Facet,
+    FacetCount,
+    MovieDocument,
+    SearchHit,
+    SearchQuery,
+    SearchResult,
+    ShowFact,
+    SortBy,
+    Suggestion,
+    analyze,
+    decode_cursor,
+    encode_cursor,
+    fold,
+    fuzziness,
+    highlight,
+    sort_key,
+)
+from bookmyshow.domain.validation import instances, require_count, require_instance
+from bookmyshow.ports.errors import NotFound
+
+__all__ = ["MemoryMovieSearch"]
+
+_K = TypeVar("_K")
+_Key = tuple[Any, ...]
+_Fields = Mapping[str, tuple[tuple[str, ...], ...]]
+
+_MAX_PREFIX_LENGTH: Final = 100
+_SUGGESTED: Final = frozenset({MovieStatus.ACTIVE, MovieStatus.COMING_SOON})
+_ALL_STATUSES: Final = frozenset(MovieStatus)
+_EXPANSION_CACHE_SIZE: Final = 4096
+_BULK: Final = 256
+"""Batches larger than this drop the ordered key lists (rebuilt by the next search)."""
+_SCAN_SHARE: Final = 4
+"""Pages of hits that are at least 1/4 of the catalog are read off the ordered keys."""
+# A position packs (sequence, offset) into one int: the next token of the same sequence is the
+# position plus one, and no sequence holds 2**32 tokens.
+_SEQUENCE_SHIFT: Final = 32
+_FIELDS_BY_BOOST: Final = tuple(sorted(FIELD_BOOSTS.items(), key=lambda item: -item[1]))
+_EMPTY: Final[frozenset[str]] = frozenset()
+
+
+@frozen(kw_only=True)
+class _Entry:
+    """One indexed movie with everything derived from its document once, at index time."""
+
+    document: MovieDocument
+    fields: _Fields
+    genres: frozenset[str]
+    languages: frozenset[str]
+    cities: frozenset[str]
+    dates: frozenset[date]
+    formats: frozenset[Format]
+    suggest_key: tuple[int, str, str]
+
+
+def _show_sets(shows: Iterable[ShowFact]) -> dict[str, Any]:
+    shows = tuple(shows)
+    return {
+        "cities": frozenset(s.city_id for s in shows),
+        "dates": frozenset(s.date for s in shows),
+        "formats": frozenset(s.format for s in shows),
+    }
+
+
+def _entry(document: MovieDocument) -> _Entry:
+    return _Entry(
+        document=document,
+        fields=document.analyzed_fields(),
+        genres=frozenset(_fold_label(g) for g in document.genres),
+        languages=frozenset(_fold_label(lang) for lang in document.languages),
+        suggest_key=(-document.popularity, fold(document.title), document.movie_id),
+        **_show_sets(document.shows),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _fold_label(value: str) -> str:
+    # Genres and languages are few values repeated over every movie: fold each once.
+    return fold(value)
+
+
+def _positions(sequences: Sequence[Sequence[str]]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for number, tokens in enumerate(sequences):
+        base = number << _SEQUENCE_SHIFT
+        for offset, token in enumerate(tokens):
+            places = found.get(token)
+            if places is None:
+                found[token] = [base + offset]
+            else:
+                places.append(base + offset)
+    return found
+
+
+def _has_phrase(places: Sequence[Sequence[int]]) -> bool:
+    """Whether the tokens whose positions are ``places`` occur consecutively, in that order."""
+    first, rest = places[0], places[1:]
+    return any(all(start + step in later for step, later in enumerate(rest, 1)) for start in first)
+
+
+def _add(index: dict[_K, set[str]], key: _K, movie_id: str) -> None:
+    index.setdefault(key, set()).add(movie_id)
+
+
+def _discard(index: dict[_K, set[str]], key: _K, movie_id: str) -> None:
+    ids = index.get(key)
+    if ids is not None:
+        ids.discard(movie_id)
+        if not ids:
+            del index[key]  # an empty set would keep a value alive in facets and lookups
+
+
+def _union(index: Mapping[_K, set[str]], keys: Iterable[_K]) -> AbstractSet[str]:
+    groups = [index[key] for key in keys if key in index]
+    if len(groups) == 1:
+        return groups[0]  # read only: no copy needed
+    return set().union(*groups)
+
+
+def _intersect(groups: list[AbstractSet[str]]) -> set[str]:
+    groups.sort(key=len)
+    result = set(groups[0])
+    for group in groups[1:]:
+        if not result:
+            break
+        result &= group
+    return result
+
+
+def _counts(counter: Mapping[str, int]) -> tuple[FacetCount, ...]:
+    ranked = sorted((item for item in counter.items() if item[1] > 0), key=lambda i: (-i[1], i[0]))
+    return tuple(FacetCount(value=value, count=count) for value, count in ranked)
+
+
+@frozen
+class _TermMatch:
+    """Where a query term matches: score tiers (highest first) and every movie it matches."""
+
+    tiers: tuple[tuple[int, AbstractSet[str]], ...]
+    ids: set[str]
+
+
+class _Index:
+    """The engine's state and algorithms; not thread-safe (the adapter holds the lock)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._postings: dict[str, dict[str, dict[str, list[int]]]] = {
+            name: {} for name in FIELD_BOOSTS
+        }
+        # token -> in how many fields' postings it appears (it leaves the vocabulary at 0)
+        self._vocabulary: dict[str, int] = {}
+        self._by_length: dict[int, dict[str, None]] = {}
+        self._length_lists: dict[int, list[str]] = {}
+        self._expansions: dict[str, dict[str, int]] = {}
+        self._title_tokens: list[str] = []  # sorted, for prefix lookups
+        self._by_status: dict[MovieStatus, set[str]] = {}
+        self._by_genre: dict[str, set[str]] = {}
+        self._by_language: dict[str, set[str]] = {}
+        self._by_city: dict[str, set[str]] = {}
+        self._by_date: dict[date, set[str]] = {}
+        self._by_format: dict[Format, set[str]] = {}
+        # Sort keys at score 0 (every order but relevance with text), one table per sort: a
+        # search reads its table with plain string keys (an enum hashes in Python, slowly).
+        self._sort_keys: dict[SortBy, dict[str, _Key]] = {sort: {} for sort in SortBy}
+        # The same keys in order, built on first use after a bulk load and then kept by insort:
+        # a query matching a large share of the catalog reads its page off the front.
+        self._orders: dict[SortBy, list[_Key] | None] = dict.fromkeys(SortBy)
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def put(self, document: MovieDocument) -> None:
+        movie_id = document.movie_id
+        old = self._entries.get(movie_id)
+        new = _entry(document)
+        if old is not None:
+            self._detach(movie_id, old)
+        self._set_text(movie_id, None if old is None else old.fields, new.fields)
+        self._entries[movie_id] = new
+        self._attach(movie_id, new)
+        for sort, table in self._sort_keys.items():
+            key = sort_key(sort, document, 0)
+            old_key = table.get(movie_id)
+            if key != old_key:
+                table[movie_id] = key
+                self._reorder(sort, old_key, key)
+
+    def put_many(self, documents: Iterable[MovieDocument]) -> None:
+        batch = list(documents)
+        if len(batch) > _BULK:
+            # Sorting once on the next search beats thousands of inserts into long lists.
+            self._orders = dict.fromkeys(SortBy)
+        for document in batch:
+            self.put(document)
+
+    def drop(self, movie_id: str) -> bool:
+        old = self._entries.pop(movie_id, None)
+        if old is None:
+            return False
+        self._detach(movie_id, old)
+        self._set_text(movie_id, old.fields, None)
+        for sort, table in self._sort_keys.items():
+            self._reorder(sort, table.pop(movie_id), None)
+        return True
+
+    def put_show(self, movie_id: str, show: ShowFact) -> None:
+        old = self._entries.get(movie_id)
+        if old is None:
+            raise NotFound(kind="movie", key=movie_id)
+        shows = (*(s for s in old.document.shows if s.show_id != show.show_id), show)
+        self._replace_shows(movie_id, old, shows)
+
+    def remove_show(self, movie_id: str, show_id: str) -> bool:
+        old = self._entries.get(movie_id)
+        if old is None:
+            return False
+        shows = tuple(s for s in old.document.shows if s.show_id != show_id)
+        if len(shows) == len(old.document.shows):
+            return False
+        self._replace_shows(movie_id, old, shows)
+        return True
+
+    def get(self, movie_id: str) -> MovieDocument | None:
+        entry = self._entries.get(movie_id)
+        return None if entry is None else entry.document
+
+    def _reorder(self, sort: SortBy, old: _Key | None, new: _Key | None) -> None:
+        order = self._orders[sort]
+        if order is None:
+            return
+        if old is not None:
+            del order[bisect_left(order, old)]  # keys are unique: they end with the movie id
+        if new is not None:
+            insort(order, new)
+
+    def _order(self, sort: SortBy) -> list[_Key]:
+        order = self._orders[sort]
+        if order is None:
+            order = self._orders[sort] = sorted(self._sort_keys[sort].values())
+        return order
+
+    def _replace_shows(self, movie_id: str, old: _Entry, shows: tuple[ShowFact, ...]) -> None:
+        document = evolve(old.document, shows=shows)
+        new = evolve(old, document=document, **_show_sets(document.shows))
+        self._detach_shows(movie_id, old)
+        self._entries[movie_id] = new
+        self._attach_shows(movie_id, new)
+
+    def _attach(self, movie_id: str, entry: _Entry) -> None:
+        _add(self._by_status, entry.document.status, movie_id)
+        for genre in entry.genres:
+            _add(self._by_genre, genre, movie_id)
+        for language in entry.languages:
+            _add(self._by_language, language, movie_id)
+        self._attach_shows(movie_id, entry)
+
+    def _detach(self, movie_id: str, entry: _Entry) -> None:
+        _discard(self._by_status, entry.document.status, movie_id)
+        for genre in entry.genres:
+            _discard(self._by_genre, genre, movie_id)
+        for language in entry.languages:
+            _discard(self._by_language, language, movie_id)
+        self._detach_shows(movie_id, entry)
+
+    def _attach_shows(self, movie_id: str, entry: _Entry) -> None:
+        for city in entry.cities:
+            _add(self._by_city, city, movie_id)
+        for day in entry.dates:
+            _add(self._by_date, day, movie_id)
+        for kind in entry.formats:
+            _add(self._by_format, kind, movie_id)
+
+    def _detach_shows(self, movie_id: str, entry: _Entry) -> None:
+        for city in entry.cities:
+            _discard(self._by_city, city, movie_id)
+        for day in entry.dates:
+            _discard(self._by_date, day, movie_id)
+        for kind in entry.formats:
+            _discard(self._by_format, kind, movie_id)
+
+    def _set_text(self, movie_id: str, old: _Fields | None, new: _Fields | None) -> None:
+        """Move the movie's postings from ``old`` to ``new`` text, touching only what differs,
+        so that re-indexing a movie with unchanged text leaves the vocabulary (and its cached
+        expansions) alone."""
+        if old == new:
+            return
+        for name in FIELD_BOOSTS:
+            before = _positions(old[name]) if old is not None else {}
+            after = _positions(new[name]) if new is not None else {}
+            postings = self._postings[name]
+            for token in before.keys() - after.keys():
+                movies = postings[token]
+                del movies[movie_id]
+                if not movies:
+                    del postings[token]
+                    self._token_left(name, token)
+            for token, places in after.items():
+                movies_or_none = postings.get(token)
+                if movies_or_none is None:
+                    postings[token] = {movie_id: places}
+                    self._token_arrived(name, token)
+                else:
+                    movies_or_none[movie_id] = places
+
+    def _token_arrived(self, field_name: str, token: str) -> None:
+        if field_name == "title":
+            insort(self._title_tokens, token)
+        count = self._vocabulary.get(token, 0)
+        self._vocabulary[token] = count + 1
+        if count == 0:
+            self._by_length.setdefault(len(token), {})[token] = None
+            self._vocabulary_changed(token)
+
+    def _token_left(self, field_name: str, token: str) -> None:
+        if field_name == "title":
+            del self._title_tokens[bisect_left(self._title_tokens, token)]
+        count = self._vocabulary[token] - 1
+        if count:
+            self._vocabulary[token] = count
+            return
+        del self._vocabulary[token]
+        bucket = self._by_length[len(token)]
+        del bucket[token]
+        if not bucket:
+            del self._by_length[len(token)]
+        self._vocabulary_changed(token)
+
+    def _vocabulary_changed(self, token: str) -> None:
+        self._length_lists.pop(len(token), None)
+        if self._expansions:
+            self._expansions.clear()
+
+    # --- text ------------------------------------------------------------------------------------
+
+    def _bucket(self, length: int) -> list[str]:
+        tokens = self._length_lists.get(length)
+        if tokens is None:
+            tokens = self._length_lists[length] = list(self._by_length.get(length, ()))
+        return tokens
+
+    def _expand(self, term: str) -> dict[str, int]:
+        """Every vocabulary token within the term's fuzziness, with its distance (0: the term)."""
+        cached = self._expansions.get(term)
+        if cached is not None:
+            return cached
+        allowed = fuzziness(term)
+        found: dict[str, int] = {term: 0} if term in self._vocabulary else {}
+        if allowed:
+            for length in range(max(1, len(term) - allowed), len(term) + allowed + 1):
+                choices = self._bucket(length)
+                if not choices:
+                    continue
+                for token, distance, _ in process.extract(
+                    term,
+                    choices,
+                    scorer=OSA.distance,
+                    processor=None,
+                    score_cutoff=allowed,
+                    limit=None,
+                ):
+                    found[token] = int(distance)
+        if len(self._expansions) >= _EXPANSION_CACHE_SIZE:
+            del self._expansions[next(iter(self._expansions))]  # oldest first
+        self._expansions[term] = found
+        return found
+
+    def _match_term(self, term: str) -> _TermMatch:
+        expansions = self._expand(term)
+        tiers: list[tuple[int, AbstractSet[str]]] = []
+        for name, boost in FIELD_BOOSTS.items():
+            postings = self._postings[name]
+            exact = postings.get(term)
+            fuzzy: set[str] = set()
+            for token, distance in expansions.items():
+                movies = postings.get(token) if distance else None
+                if movies is not None:
+                    fuzzy.update(movies)
+            tiers.append((boost * EXACT_WEIGHT, set(exact) if exact is not None else _EMPTY))
+            tiers.append((boost * FUZZY_WEIGHT, fuzzy))
+        tiers.sort(key=lambda tier: -tier[0])  # a term scores the first tier that holds a movie
+        ids: set[str] = set().union(*(movies for _, movies in tiers))
+        return _TermMatch(tiers=tuple(tiers), ids=ids)
+
+    def _scores(
+        self, terms: Sequence[str], matches: Sequence[_TermMatch], hits: set[str]
+    ) -> dict[str, int]:
+        """:func:`bookmyshow.domain.search.score` of every hit, computed from the postings."""
+        scores = dict.fromkeys(hits, 0)
+        for match in matches:
+            remaining = set(hits)
+            for value, movies in match.tiers:
+                if not remaining:
+                    break
+                found = remaining & movies
+                for movie_id in found:
+                    scores[movie_id] += value
+                remaining -= found
+        if len(terms) < 2:
+            return scores
+        remaining = set(hits)
+        for name, boost in _FIELDS_BY_BOOST:
+            postings = self._postings[name]
+            lists = [postings.get(term) for term in terms]
+            present = [movies for movies in lists if movies is not None]
+            if len(present) < len(lists) or not remaining:
+                continue
+            candidates = set(remaining)
+            for places in sorted(present, key=len):
+                candidates = {movie_id for movie_id in candidates if movie_id in places}
+            for movie_id in candidates:
+                if _has_phrase([places[movie_id] for places in present]):
+                    scores[movie_id] += boost * PHRASE_WEIGHT
+                    remaining.discard(movie_id)
+        return scores
+
+    # --- search ----------------------------------------------------------------------------------
+
+    def _dated(self, start: date, end: date) -> AbstractSet[str]:
+        span = (end - start).days + 1
+        if span <= len(self._by_date):
+            days: Iterable[date] = (start + timedelta(days=n) for n in range(span))
+        else:
+            days = [day for day in self._by_date if start <= day <= end]
+        return _union(self._by_date, days)
+
+    def _candidates(self, query: SearchQuery, matches: Sequence[_TermMatch]) -> set[str]:
+        groups: list[AbstractSet[str]] = [match.ids for match in matches]
+        if query.statuses != _ALL_STATUSES:
+            groups.append(_union(self._by_status, query.statuses))
+        if query.genres:
+            groups.append(_union(self._by_genre, query.genres))
+        if query.languages:
+            groups.append(_union(self._by_language, query.languages))
+        if query.city_id is not None:
+            groups.append(self._by_city.get(query.city_id, _EMPTY))
+        if query.formats:
+            groups.append(_union(self._by_format, query.formats))
+        if query.dates is not None:
+            groups.append(self._dated(query.dates.start, query.dates.end))
+        if not groups:
+            return set(self._entries)
+        return _intersect(groups)
+
+    def search(self, query: SearchQuery, after: _Key | None) -> SearchResult:
+        terms = query.terms
+        matches = [self._match_term(term) for term in terms]
+        candidates = self._candidates(query, matches)
+        # What the indexes cannot answer: the rating bound, and one show meeting every show
+        # filter at once; the formats of those shows are the formats facet.
+        show_formats: Counter[str] = Counter()
+        if query.min_rating is None and not query.filters_shows:
+            hits = candidates
+        else:
+            hits = set()
+            bound = query.min_rating
+            for movie_id in candidates:
+                document = self._entries[movie_id].document
+                if bound is not None and (document.rating is None or document.rating < bound):
+                    continue
+                if query.filters_shows:
+                    kinds = {s.format for s in document.shows if query.show_matches(s)}
+                    if not kinds:
+                        continue
+                    show_formats.update(kind.value for kind in kinds)
+                hits.add(movie_id)
+        scores = self._scores(terms, matches, hits) if terms else {}
+
+        sort = query.sort
+        end = query.offset + query.page_size
+        # One hit more than the page tells whether more remain.
+        if terms and sort is SortBy.RELEVANCE:
+            keys = [sort_key(sort, self._entries[m].document, scores[m]) for m in hits]
+            top = self._smallest(keys, after, end + 1)
+        elif len(hits) * _SCAN_SHARE >= len(self._entries):
+            top = self._front(self._order(sort), hits, after, end + 1)
+        else:
+            table = self._sort_keys[sort]
+            top = self._smallest([table[m] for m in hits], after, end + 1)
+        page = top[query.offset : end]
+        found = []
+        for key in page:
+            document = self._entries[key[-1]].document  # every sort key ends with the movie id
+            found.append(
+                SearchHit(
+                    movie_id=document.movie_id,
+                    score=scores.get(document.movie_id, 0),
+                    highlight=highlight(document.title, terms) if terms else None,
+                )
+            )
+        return SearchResult(
+            total=len(hits),
+            hits=tuple(found),
+            facets=self._facets(query, hits, show_formats),
+            next_cursor=encode_cursor(sort, page[-1]) if len(top) > end and page else None,
+        )
+
+    @staticmethod
+    def _smallest(keys: list[_Key], after: _Key | None, count: int) -> list[_Key]:
+        if after is not None:
+            keys = [key for key in keys if key > after]
+        return heapq.nsmallest(count, keys)
+
+    @staticmethod
+    def _front(order: list[_Key], hits: set[str], after: _Key | None, count: int) -> list[_Key]:
+        """The first ``count`` keys of hits after ``after``, walking the ordered keys: hits are a
+        large share of them, so about ``count * _SCAN_SHARE`` keys are read."""
+        start = 0 if after is None else bisect_right(order, after)
+        found: list[_Key] = []
+        for key in islice(order, start, None):
+            if key[-1] in hits:
+                found.append(key)
+                if len(found) == count:
+                    break
+        return found
+
+    def _facets(
+        self, query: SearchQuery, hits: set[str], show_formats: Counter[str]
+    ) -> dict[Facet, tuple[FacetCount, ...]]:
+        facets: dict[Facet, tuple[FacetCount, ...]] = {}
+        if Facet.GENRES in query.facets:
+            facets[Facet.GENRES] = _counts(self._count(hits, self._by_genre, "genres"))
+        if Facet.LANGUAGES in query.facets:
+            facets[Facet.LANGUAGES] = _counts(self._count(hits, self._by_language, "languages"))
+        if Facet.FORMATS in query.facets:
+            if not query.filters_shows:
+                show_formats = Counter(
+                    {kind.value: len(hits & movies) for kind, movies in self._by_format.items()}
+                )
+            facets[Facet.FORMATS] = _counts(show_formats)
+        return facets
+
+    def _count(self, hits: set[str], index: Mapping[str, set[str]], name: str) -> Counter[str]:
+        # Either walk the hits' values or intersect each value's movies with the hits, whichever
+        # side is smaller; both count each movie once per distinct folded value.
+        if len(hits) <= len(index):
+            counter: Counter[str] = Counter()
+            for movie_id in hits:
+                counter.update(getattr(self._entries[movie_id], name))
+            return counter
+        return Counter({value: len(hits & movies) for value, movies in index.items()})
+
+    # --- suggestions -----------------------------------------------------------------------------
+
+    def suggest(self, tokens: tuple[str, ...], limit: int) -> list[Suggestion]:
+        *head, last = tokens
+        titles = self._postings["title"]
+        found: set[str] = set()
+        if head:
+            lists = [titles.get(token) for token in head]
+            present = [movies for movies in lists if movies is not None]
+            if len(present) < len(lists):
+                return []
+            present.sort(key=len)
+            candidates = set(present[0])
+            for movies in present[1:]:
+                candidates = {movie_id for movie_id in candidates if movie_id in movies}
+            size = len(head)
+            for movie_id in candidates:
+                title = self._entries[movie_id].fields["title"][0]
+                if any(
+                    list(title[i : i + size]) == head and title[i + size].startswith(last)
+                    for i in range(len(title) - size)
+                ):
+                    found.add(movie_id)
+        else:
+            words = self._title_tokens
+            at = bisect_left(words, last)
+            while at < len(words) and words[at].startswith(last):
+                found.update(titles[words[at]])
+                at += 1
+        ranked = heapq.nsmallest(
+            limit,
+            (
+                self._entries[m].suggest_key
+                for m in found
+                if self._entries[m].document.status in _SUGGESTED
+            ),
+        )
+        return [
+            Suggestion(movie_id=movie_id, title=self._entries[movie_id].document.title)
+            for _, _, movie_id in ranked
+        ]
+
+
+class MemoryMovieSearch:
+    """A :class:`~bookmyshow.ports.search.MovieSearch` held in process memory.
+
+    Indexes are updated on every write, so a write is visible to the next search.  Each call
+    checks its arguments (``InvalidInput``), yields to the event loop once (a round trip), then
+    does its whole work under a :class:`threading.Lock` without awaiting: atomic for concurrent
+    tasks, and for one engine used from several event loops or threads.
+    """
+
+    def __init__(self) -> None:
+        self._index = _Index()
+        self._lock = threading.Lock()
+
+    async def index(self, document: MovieDocument) -> None:
+        """Add the movie, or replace everything indexed for it (its shows included).
+
+        Raises ``InvalidInput`` for a non-document.
+        """
+        require_instance(document, MovieDocument, "document")
+        await asyncio.sleep(0)
+        with self._lock:
+            self._index.put(document)
+
+    async def index_many(self, documents: Sequence[MovieDocument]) -> None:
+        """Index every document; a movie id given twice keeps the later document.
+
+        Raises ``InvalidInput`` (indexing nothing) if any item is not a document.
+        """
+        latest = {d.movie_id: d for d in instances(documents, MovieDocument, "documents")}
+        await asyncio.sleep(0)
+        with self._lock:
+            self._index.put_many(latest.values())
+
+    async def remove(self, movie_id: str) -> bool:
+        """Forget the movie and its shows; ``True`` if it was indexed.  ``InvalidInput`` for a
+        malformed id."""
+        require_id(movie_id, "movie_id")
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._index.drop(movie_id)
+
+    async def put_show(self, movie_id: str, show: ShowFact) -> None:
+        """Add (or replace, by show id) one show of an indexed movie.
+
+        Raises ``NotFound(kind="movie")`` if the movie is not indexed, ``InvalidInput`` for a
+        malformed id or a non-ShowFact.
+        """
+        require_id(movie_id, "movie_id")
+        require_instance(show, ShowFact, "show")
+        await asyncio.sleep(0)
+        with self._lock:
+            self._index.put_show(movie_id, show)
+
+    async def remove_show(self, movie_id: str, show_id: str) -> bool:
+        """Drop one show of the movie; ``True`` if it was there (``False`` also when the movie
+        is not indexed).  ``InvalidInput`` for malformed ids."""
+        require_id(movie_id, "movie_id")
+        require_id(show_id, "show_id")
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._index.remove_show(movie_id, show_id)
+
+    async def get(self, movie_id: str) -> MovieDocument | None:
+        """The document of the movie as indexed (with its shows), or ``None``.  ``InvalidInput``
+        for a malformed id."""
+        require_id(movie_id, "movie_id")
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._index.get(movie_id)
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        """The page of hits, the total and the asked facets for ``query``.
+
+        Raises ``InvalidInput`` for a non-query or a cursor made for another sort.
+        """
+        require_instance(query, SearchQuery, "query")
+        after = None if query.cursor is None else decode_cursor(query.cursor, query.sort)
+        await asyncio.sleep(0)
+        with self._lock:
+            return self._index.search(query, after)
+
+    async def suggest(self, prefix: str, *, limit: int = 10) -> Sequence[Suggestion]:
+        """Active and coming-soon movies whose analyzed title continues the analyzed ``prefix``.
+
+        With ``prefix`` analyzed to tokens ``p1..pk``, a movie is suggested when its title has
+        ``p1..p(k-1)`` as consecutive words followed by a word starting with ``pk``; most popular
+        first, then by folded title, then by id.  An empty prefix suggests nothing.  Raises
+        ``InvalidInput`` for a non-string prefix over 100 characters or a ``limit`` outside
+        1..20.
+        """
+        if not isinstance(prefix, str) or len(prefix) > _MAX_PREFIX_LENGTH:
+            raise InvalidInput(
+                field="prefix", reason=f"a string of at most {_MAX_PREFIX_LENGTH} characters"
+            )
+        if require_count(limit, "limit", minimum=1) > MAX_SUGGESTIONS:
+            raise InvalidInput(field="limit", reason=f"at most {MAX_SUGGESTIONS}")
+        tokens = analyze(prefix)
+        await asyncio.sleep(0)
+        if not tokens:
+            return ()
+        with self._lock:
+            return tuple(self._index.suggest(tokens, limit))
