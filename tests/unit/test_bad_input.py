@@ -77,6 +77,7 @@ from bookmyshow.adapters.memory.repositories import (
     MemoryUserRepository,
     MemoryVenueRepository,
 )
+from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.security import (
     HmacTokenService,
     ScryptParameters,
@@ -1865,6 +1866,12 @@ def _cache() -> MemoryCache:
     return cache
 
 
+def _search_engine() -> MemoryMovieSearch:
+    engine = MemoryMovieSearch()
+    run(engine.index(_search_doc()))
+    return engine
+
+
 def _redemptions() -> MemoryCouponRedemptions:
     redemptions = MemoryCouponRedemptions()
     run(
@@ -2168,6 +2175,62 @@ MEMORY_TARGETS: list[Target] = [
     ),
     Target(
         "memory.clock.ManualClock.set", lambda: method(_clock(), "set", mutable=True, instant=LATER)
+    ),
+    # search
+    Target(
+        "memory.search.MemoryMovieSearch.index",
+        lambda: method(
+            _search_engine(),
+            "index",
+            mutable=True,
+            document=attrs.evolve(_search_doc(), movie_id="m2", title="Up"),
+        ),
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.index_many",
+        lambda: method(
+            _search_engine(),
+            "index_many",
+            mutable=True,
+            documents=[attrs.evolve(_search_doc(), movie_id="m2", title="Up")],
+        ),
+        extras={"documents": ([_search_doc(), "m3"],)},
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.remove",
+        lambda: method(_search_engine(), "remove", mutable=True, movie_id="m1"),
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.put_show",
+        lambda: method(
+            _search_engine(),
+            "put_show",
+            mutable=True,
+            movie_id="m1",
+            show=attrs.evolve(_search_show(), show_id="s2"),
+        ),
+        extras={"movie_id": ("m9",)},
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.remove_show",
+        lambda: method(_search_engine(), "remove_show", mutable=True, movie_id="m1", show_id="s1"),
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.get",
+        lambda: method(_search_engine(), "get", movie_id="m1"),
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.search",
+        lambda: method(
+            _search_engine(),
+            "search",
+            query=search_rules.SearchQuery(text="dark knigth", facets=["genres"]),
+        ),
+    ),
+    Target(
+        "memory.search.MemoryMovieSearch.suggest",
+        lambda: method(_search_engine(), "suggest", prefix="dar", limit=5),
+        extras={"limit": (0, 21), "prefix": ("x" * 101,)},
     ),
     # coupons
     Target(
@@ -2880,6 +2943,7 @@ _PORT_MODULES = (
     "repositories",
     "security",
     "unit_of_work",
+    "search",
 )
 _MEMORY_MODULES = (
     "cache",
@@ -2896,6 +2960,7 @@ _MEMORY_MODULES = (
     "repositories",
     "security",
     "unit_of_work",
+    "search",
 )
 
 
