@@ -4,9 +4,9 @@ Run from the repository root with the dev extras installed::
 
     .venv/bin/python benchmarks/search_memory.py [movies]
 
-The catalog is the deterministic one of ``tests/unit/test_memory_search_scale.py``.  Each query
-runs once cold (fuzzy expansions not cached yet), then ``REPEATS`` times; the median of those is
-printed.  Not run by pytest.
+The catalog is the deterministic :func:`bookmyshow.testing.generated_catalog.generate_catalog`.
+Each query runs once cold (fuzzy expansions not cached yet), then ``REPEATS`` times; the median
+of those is printed.  Not run by pytest.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for the tests' generator
-
-from tests.unit.test_memory_search_scale import DAY0, generate_catalog
 
 from bookmyshow.adapters.memory import MemoryMovieSearch
 from bookmyshow.domain.search import DateRange, Facet, SearchQuery, SortBy
+from bookmyshow.testing.generated_catalog import DAY0, generate_catalog
 
 REPEATS = 25
 
