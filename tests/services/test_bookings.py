@@ -15,6 +15,7 @@ from bookmyshow.adapters.memory.payments import (
     CARD_TIMEOUT_CAPTURED,
     CARD_TIMEOUT_NOT_CAPTURED,
     CARD_UNAVAILABLE,
+    ChargeFault,
     RefundFault,
 )
 from bookmyshow.bootstrap import Ticketing
@@ -657,4 +658,35 @@ async def test_a_show_cancelled_after_check_in_still_refunds_the_audience(
     [refunded] = result.bookings
     assert refunded.status is BookingStatus.REFUNDED
     assert refunded.amount_refunded == booking.amount
+    await reconciled(app, world)
+
+
+async def test_a_charge_that_arrives_after_it_was_judged_lost_is_refunded(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Failed as never received, then the gateway gets the charge late: the sweep refunds it."""
+    gateway(app).inject_charge_faults(ChargeFault.TIMEOUT_LOST)
+    unknown = await book(app, world, world.alice, ["B3"])
+    assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
+    clock.advance(app.policies.payment_grace)
+    failed = await app.operations.reconcile(world.admin, unknown.booking_id)
+    assert failed.status is BookingStatus.PAYMENT_FAILED
+    # The request that was lost in transit reaches the gateway after all.
+    late = await gateway(app).charge(
+        ChargeRequest(
+            idempotency_key=f"charge-{unknown.booking_id}",
+            booking_id=unknown.booking_id,
+            amount=unknown.amount,
+            payment_method=CARD_SUCCEEDS,
+            description=f"Booking {unknown.booking_id}",
+        )
+    )
+    assert late.captured
+    report = await app.operations.reconcile_payments(world.admin)
+    [settled] = report.settled
+    assert settled.status is BookingStatus.FAILED_REFUNDED
+    assert settled.amount_refunded == settled.amount
+    assert gateway(app).net_for_booking(unknown.booking_id) == Money(0)
+    # Once settled it is not asked about again.
+    assert (await app.operations.reconcile_payments(world.admin)).settled == ()
     await reconciled(app, world)

@@ -65,6 +65,7 @@ LEGAL: dict[str, dict[str, str]] = {
         "pending_payment": "failed_refunded",
         "payment_unknown": "failed_refunded",
         "expired": "failed_refunded",
+        "payment_failed": "failed_refunded",
     },
     "cancel": {"confirmed": "cancelled", "checked_in": "cancelled"},
     "settle_refund": {"cancelled": "refunded", "failed_refunded": "failed_refunded"},
@@ -81,7 +82,7 @@ EVENT_OF: dict[str, type[ev.DomainEvent]] = {
     "check_in": ev.BookingCheckedIn,
 }
 PAID = {"confirmed", "cancelled", "refunded", "checked_in", "failed_refunded"}
-FINAL = {"payment_failed", "failed_refunded", "refunded"}
+FINAL = {"failed_refunded", "refunded"}
 
 
 def new_booking(

@@ -6,6 +6,7 @@ A booking is opened on a hold (``PENDING_PAYMENT``) and then follows exactly the
     PENDING_PAYMENT → CONFIRMED | PAYMENT_FAILED | PAYMENT_UNKNOWN | EXPIRED | FAILED_REFUNDED
     PAYMENT_UNKNOWN → CONFIRMED | PAYMENT_FAILED | FAILED_REFUNDED
     EXPIRED         → FAILED_REFUNDED
+    PAYMENT_FAILED  → FAILED_REFUNDED
     CONFIRMED       → CANCELLED | CHECKED_IN
     CHECKED_IN      → CANCELLED   (only when the theater cancels the show)
     CANCELLED       → REFUNDED
@@ -13,8 +14,9 @@ A booking is opened on a hold (``PENDING_PAYMENT``) and then follows exactly the
 ``PENDING_PAYMENT → FAILED_REFUNDED`` is allowed directly: the payment succeeds *before* the seats
 are sold (the sale presents the hold's fencing token), so "paid but the sale failed" happens while
 the booking is still pending; there is no separate "paid" state to pass through.
-``EXPIRED → FAILED_REFUNDED`` covers money captured for a booking that had expired meanwhile: it
-is recorded and returned, never kept.
+``EXPIRED → FAILED_REFUNDED`` and ``PAYMENT_FAILED → FAILED_REFUNDED`` cover money captured for a
+booking that had expired, or been judged unpaid, meanwhile (a charge that reached the gateway
+late): it is recorded and returned, never kept.
 
 Every method validates everything before it changes anything (a refused call leaves the booking as
 it was) and each accepted call records exactly one domain event in :attr:`Booking.events`.  A call
@@ -136,7 +138,7 @@ TRANSITIONS: Mapping[BookingStatus, frozenset[BookingStatus]] = MappingProxyType
         _S.PAYMENT_UNKNOWN: frozenset({_S.CONFIRMED, _S.PAYMENT_FAILED, _S.FAILED_REFUNDED}),
         _S.CONFIRMED: frozenset({_S.CANCELLED, _S.CHECKED_IN}),
         _S.CANCELLED: frozenset({_S.REFUNDED}),
-        _S.PAYMENT_FAILED: frozenset(),
+        _S.PAYMENT_FAILED: frozenset({_S.FAILED_REFUNDED}),
         _S.EXPIRED: frozenset({_S.FAILED_REFUNDED}),
         _S.FAILED_REFUNDED: frozenset(),
         _S.REFUNDED: frozenset(),
@@ -728,8 +730,9 @@ class Booking:
     def fail_and_refund(self, refund: Refund, now: datetime, payment_id: str | None = None) -> None:
         """Paid, but the seats were lost: ``FAILED_REFUNDED`` with a full ``refund``.
 
-        From ``PENDING_PAYMENT`` or ``PAYMENT_UNKNOWN``.  The payment being refunded is
-        ``payment_id`` or the one already recorded.  Records BookingFailedRefunded.  Raises
+        From ``PENDING_PAYMENT`` or ``PAYMENT_UNKNOWN`` — and from ``EXPIRED`` or
+        ``PAYMENT_FAILED`` when a charge is found captured after all.  The payment being refunded
+        is ``payment_id`` or the one already recorded.  Records BookingFailedRefunded.  Raises
         :class:`IllegalTransition`; :class:`RefundExceedsPayment` if the refund is more than
         ``amount``; :class:`InvalidInput` if it is less, if it is not a new requested refund, or if
         no payment id is known; :class:`CurrencyMismatch`.

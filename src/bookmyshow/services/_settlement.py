@@ -58,6 +58,9 @@ _log = logging.getLogger("bookmyshow.services")
 # of draws is already astronomically unlikely to collide every time.
 _CODE_ATTEMPTS = 8
 
+# A captured payment for a booking in one of these is returned in full: no seats match it.
+_REFUNDABLE_WHEN_PAID = LIVE_STATUSES | {BookingStatus.EXPIRED, BookingStatus.PAYMENT_FAILED}
+
 
 def charge_key(booking_id: str) -> str:
     """The gateway idempotency key of a booking's charge: one charge per booking, ever."""
@@ -239,7 +242,7 @@ async def refund_lost_sale(
 
     async def step(uow: UnitOfWork) -> Booking:
         booking = await uow.bookings.get(booking_id, for_update=True)
-        if booking.status not in LIVE_STATUSES | {BookingStatus.EXPIRED}:
+        if booking.status not in _REFUNDABLE_WHEN_PAID:
             # Settled meanwhile by a concurrent call (confirmed, or refunded already).
             return booking
         refund = Refund(

@@ -31,6 +31,7 @@ from bookmyshow.services._settlement import (
     charge_key,
     complete_sale,
     load_booking,
+    refund_lost_sale,
     release_coupon,
     release_hold,
     send_refunds,
@@ -39,11 +40,29 @@ from bookmyshow.services._settlement import (
 from bookmyshow.services._units import in_unit, publish, read_unit
 from bookmyshow.services.context import Policies, Ports
 
-__all__ = ["ExpiryReport", "Operations", "ShowCancellation", "SweepReport"]
+__all__ = [
+    "LATE_CAPTURE_WINDOW",
+    "NOT_RECEIVED",
+    "ExpiryReport",
+    "Operations",
+    "ShowCancellation",
+    "SweepReport",
+]
 
 _log = logging.getLogger("bookmyshow.services")
 
 _Handler = Callable[[str, datetime], Awaitable[Booking]]
+
+NOT_RECEIVED = "payment_not_received"
+"""The failure reason of a booking whose charge the gateway never received."""
+
+LATE_CAPTURE_WINDOW = timedelta(days=7)
+"""How long the payment sweep keeps asking whether a charge judged lost arrived after all."""
+
+
+def _judged_unpaid(booking: Booking) -> bool:
+    return booking.status is BookingStatus.PAYMENT_FAILED and booking.failure_reason == NOT_RECEIVED
+
 
 # Holds are announced as lapsed for shows that started up to this long ago: a hold cannot outlive
 # its show by more than a claim lease, and older shows have nothing left to announce.
@@ -137,7 +156,9 @@ class Operations:
         all once ``policies.payment_grace`` has passed since the payment went unanswered, ends
         it ``PAYMENT_FAILED`` and releases its hold — confirm or release, never both.
         A pending booking with no charge and a live hold is left alone (its customer may still
-        pay).  Other bookings are returned unchanged.  Raises ``NotFound``, ``PermissionDenied``
+        pay).  A booking failed because its charge never arrived is asked about again: a charge
+        that reached the gateway late after all is refunded in full (``FAILED_REFUNDED``), never
+        kept.  Other bookings are returned unchanged.  Raises ``NotFound``, ``PermissionDenied``
         (platform admins only), ``BackendUnavailable``.
         """
         self._authorize(actor, booking_id)
@@ -145,6 +166,13 @@ class Operations:
 
     async def _reconcile(self, booking_id: str, now: datetime) -> Booking:
         booking = await load_booking(self._ports, booking_id)
+        if _judged_unpaid(booking):
+            late = await self._ports.payments.charge_status(charge_key(booking_id))
+            if late is not None and late.outcome is ChargeOutcome.SUCCEEDED:
+                return await refund_lost_sale(
+                    self._ports, self._policies, booking_id, late.payment_id or "", now
+                )
+            return booking
         if booking.status not in (BookingStatus.PAYMENT_UNKNOWN, BookingStatus.PENDING_PAYMENT):
             return booking
         result = await self._ports.payments.charge_status(charge_key(booking_id))
@@ -162,7 +190,7 @@ class Operations:
         if result is not None:
             settled = await settle_charge(self._ports, self._policies, booking_id, result, now)
         else:
-            settled = await self._fail(booking_id, "payment_not_received", now)
+            settled = await self._fail(booking_id, NOT_RECEIVED, now)
         if settled.status is BookingStatus.PAYMENT_FAILED:
             await release_hold(self._ports, settled, now)
         return settled
@@ -180,12 +208,18 @@ class Operations:
         return booking
 
     async def reconcile_payments(self, actor: Principal) -> SweepReport:
-        """Reconcile every booking whose payment outcome is unknown (see :meth:`reconcile`)."""
+        """Reconcile every booking whose payment outcome is unknown, and those failed in the
+        last week because their charge never arrived (see :meth:`reconcile`)."""
         self._authorize(actor)
         now = self._ports.clock.now()
 
         async def read(uow: UnitOfWork) -> Sequence[Booking]:
-            return await uow.bookings.with_status({BookingStatus.PAYMENT_UNKNOWN})
+            unknown = await uow.bookings.with_status({BookingStatus.PAYMENT_UNKNOWN})
+            failed = await uow.bookings.with_status({BookingStatus.PAYMENT_FAILED})
+            recent = [
+                b for b in failed if _judged_unpaid(b) and b.updated_at >= now - LATE_CAPTURE_WINDOW
+            ]
+            return [*unknown, *recent]
 
         return await self._sweep(await read_unit(self._ports, read), now, self._reconcile)
 
