@@ -31,6 +31,7 @@ from bookmyshow.domain.cancellation import full_refund
 from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.events import SeatsReturned
 from bookmyshow.domain.holds import HoldNotFound, SeatsUnavailable
+from bookmyshow.domain.money import Money
 from bookmyshow.domain.sales import StaleFencingToken
 from bookmyshow.domain.shows import Show
 from bookmyshow.ports.errors import BackendUnavailable, Conflict
@@ -41,6 +42,7 @@ from bookmyshow.services.context import Policies, Ports
 
 __all__ = [
     "cancel_for_show",
+    "cancel_in_unit",
     "charge_key",
     "complete_sale",
     "load_booking",
@@ -209,26 +211,36 @@ async def cancel_for_show(
             booking.amount_paid,
             already_refunded=booking.amount_refunded + booking.amount_refund_pending,
         )
-        refund = Refund(
-            refund_id=ports.ids.new_id("rfd"),
-            amount=decision.amount,
-            reason=CancelReason.SHOW_CANCELLED.value,
-            created_at=now,
-        )
-        booking.cancel(refund, now, CancelReason.SHOW_CANCELLED)
-        returned = await uow.sales.return_seats(booking.show_id, booking.booking_id)
-        await uow.bookings.save(booking)
-        uow.record(
-            SeatsReturned(
-                occurred_at=now,
-                show_id=booking.show_id,
-                booking_id=booking.booking_id,
-                seats=returned,
-            )
+        await cancel_in_unit(
+            uow, ports, booking, amount=decision.amount, reason=CancelReason.SHOW_CANCELLED, now=now
         )
 
     await in_unit(ports, policies, step)
     return await send_refunds(ports, policies, booking_id, now)
+
+
+async def cancel_in_unit(
+    uow: UnitOfWork,
+    ports: Ports,
+    booking: Booking,
+    *,
+    amount: Money,
+    reason: CancelReason,
+    now: datetime,
+) -> None:
+    """Cancel ``booking`` (read for update in ``uow``) with a refund of ``amount`` requested, put
+    its seats back on sale in the same unit, save it, and record ``seats.returned``."""
+    refund = Refund(
+        refund_id=ports.ids.new_id("rfd"), amount=amount, reason=reason.value, created_at=now
+    )
+    booking.cancel(refund, now, reason)
+    returned = await uow.sales.return_seats(booking.show_id, booking.booking_id)
+    await uow.bookings.save(booking)
+    uow.record(
+        SeatsReturned(
+            occurred_at=now, show_id=booking.show_id, booking_id=booking.booking_id, seats=returned
+        )
+    )
 
 
 async def refund_lost_sale(

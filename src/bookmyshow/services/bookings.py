@@ -30,13 +30,11 @@ from bookmyshow.domain.booking import (
     BookingLine,
     BookingStatus,
     CancelReason,
-    Refund,
     normalize_booking_code,
 )
 from bookmyshow.domain.cancellation import RefundDecision, refund_for
 from bookmyshow.domain.coupons import Coupon, CouponRejected, check_coupon
 from bookmyshow.domain.errors import BookMyShowError, InvalidInput
-from bookmyshow.domain.events import SeatsReturned
 from bookmyshow.domain.holds import Hold, HoldNotFound, NotHoldOwner
 from bookmyshow.domain.layouts import SeatLayout
 from bookmyshow.domain.pricing import Quote, quote
@@ -53,6 +51,7 @@ from bookmyshow.ports.payments import (
 )
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._settlement import (
+    cancel_in_unit,
     charge_key,
     load_booking,
     redemption_id,
@@ -340,22 +339,13 @@ class Bookings:
             current = await uow.bookings.get(booking_id, for_update=True)
             show = await uow.shows.get(current.show_id)
             decision = self._decide(current, show, now)
-            refund = Refund(
-                refund_id=self._ports.ids.new_id("rfd"),
+            await cancel_in_unit(
+                uow,
+                self._ports,
+                current,
                 amount=decision.amount,
-                reason=CancelReason.USER_REQUEST.value,
-                created_at=now,
-            )
-            current.cancel(refund, now, CancelReason.USER_REQUEST)
-            returned = await uow.sales.return_seats(current.show_id, current.booking_id)
-            await uow.bookings.save(current)
-            uow.record(
-                SeatsReturned(
-                    occurred_at=now,
-                    show_id=current.show_id,
-                    booking_id=current.booking_id,
-                    seats=returned,
-                )
+                reason=CancelReason.USER_REQUEST,
+                now=now,
             )
             return current
 
