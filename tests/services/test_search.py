@@ -622,3 +622,20 @@ async def test_concurrent_changes_converge(seed: int) -> None:
     document = await app.ports.search.get(movie.movie_id)
     assert document is not None
     assert len(document.shows) == 8
+
+
+async def test_show_filters_mean_upcoming_shows_unless_dates_are_given(
+    app: Ticketing, world: World, clock: ManualClock
+) -> None:
+    """Once a movie's only show in a city is days past, a city search without dates misses it;
+    a date range that covers the show still finds it."""
+    movie = await add_movie(app, world.admin, "Yesterday Once More")
+    screen = await add_screen(app, world)
+    show = await schedule(app, world.staff_a, movie, screen, clock.now() + timedelta(days=1))
+    city = world.theater_a.city_id
+    assert movie.movie_id in await find(app, city_id=city)
+    clock.advance(timedelta(days=4))
+    assert movie.movie_id not in await find(app, city_id=city)
+    shown_on = (show.starts_at + IST).date()
+    then = DateRange(start=shown_on, end=shown_on)
+    assert movie.movie_id in await find(app, city_id=city, dates=then)

@@ -20,10 +20,11 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Final
 
-from attrs import define, field
+from attrs import define, evolve, field
 
 from bookmyshow.domain.catalog import Movie, MovieStatus
 from bookmyshow.domain.errors import InvalidInput, PermissionDenied
@@ -38,6 +39,7 @@ from bookmyshow.domain.events import (
 from bookmyshow.domain.search import (
     MAX_PAGE_SIZE,
     MAX_SUGGESTIONS,
+    DateRange,
     MovieDocument,
     SearchQuery,
     SearchResult,
@@ -115,7 +117,11 @@ class Search:
     async def search(self, actor: Principal | None, query: SearchQuery) -> SearchResult:
         """The page of hits, the total and the facets for ``query``.
 
-        Open to everyone (``actor`` may be ``None``).  A query whose ``statuses`` include
+        Open to everyone (``actor`` may be ``None``).  Show filters mean *upcoming* shows: a
+        query filtering by city or formats without ``dates`` is searched over the dates from
+        yesterday (so that today in every time zone is included) to a year ahead, so a movie
+        that only played there before is not a hit; pass ``dates`` to look elsewhere in time.
+        A query whose ``statuses`` include
         ``inactive`` is allowed only to a platform admin or a theater admin of some theater;
         anyone else gets :class:`PermissionDenied` (action :data:`SEARCH_INACTIVE`).  The
         query was validated when it was built; raises :class:`InvalidInput` for an actor that is
@@ -130,6 +136,10 @@ class Search:
                 resource=str(ResourceKind.MOVIE),
                 reason="only admins search retired movies",
             )
+        if query.filters_shows and query.dates is None:
+            today = self._ports.clock.now().date()
+            upcoming = DateRange(start=today - timedelta(days=1), end=today + timedelta(days=365))
+            query = evolve(query, dates=upcoming)
         return await self._ports.search.search(query)
 
     async def suggest(
