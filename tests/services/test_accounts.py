@@ -706,3 +706,37 @@ def test_token_pair_defaults_to_bearer(clock: ManualClock) -> None:
         user_id="usr-1",
     )
     assert pair.token_type == "Bearer"
+
+
+# --- revocation ---------------------------------------------------------------------------------
+
+
+async def test_changing_the_password_revokes_earlier_refresh_tokens(world: World) -> None:
+    """After a password change, refresh tokens issued before it are refused; a new login works."""
+    user = await customer(world)
+    phone = await world.accounts.login(user.email.value, PASSWORD)
+    laptop = await world.accounts.login(user.email.value, PASSWORD)
+    await world.accounts.change_password(user.principal(), PASSWORD, "a brand new passphrase")
+    for old in (phone, laptop):
+        with pytest.raises(InvalidToken):
+            await world.accounts.refresh(old.refresh_token)
+    fresh = await world.accounts.login(user.email.value, "a brand new passphrase")
+    renewed = await world.accounts.refresh(fresh.refresh_token)
+    assert renewed.user_id == user.user_id
+
+
+async def test_a_deactivated_account_stays_revoked(world: World) -> None:
+    """Deactivation moves the token version on, so old tokens stay dead even if reactivated."""
+    user = await customer(world)
+    pair = await world.accounts.login(user.email.value, PASSWORD)
+    revoked = await world.accounts.deactivate(world.admin, user.user_id)
+    assert revoked.token_version == user.token_version + 1
+
+    async def reactivate(uow: UnitOfWork) -> None:
+        await uow.users.save(revoked.reactivate())
+        await uow.commit()
+
+    async with world.ports.uow() as uow:
+        await reactivate(uow)
+    with pytest.raises(InvalidToken):
+        await world.accounts.refresh(pair.refresh_token)

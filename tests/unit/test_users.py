@@ -395,3 +395,15 @@ def test_contact_values_are_hashable_values(email: Email, phone: Phone) -> None:
     """Email and Phone compare and hash by value, so they can key lookups."""
     assert {email: 1}[Email(email.value)] == 1
     assert {phone: 1}[Phone(phone.value)] == 1
+
+
+def test_revoking_tokens_moves_the_version_on_and_nothing_else() -> None:
+    """revoke_tokens gives a copy one version later; the version is a non-negative integer."""
+    user = User(user_id="u1", email="a@example.com", name="A", password_hash="h")
+    revoked = user.revoke_tokens()
+    assert revoked.token_version == user.token_version + 1
+    assert attrs.evolve(revoked, token_version=0) == user
+    bad_versions: tuple[Any, ...] = (-1, True, "1", 1.0)
+    for bad in bad_versions:
+        with pytest.raises(InvalidInput):
+            attrs.evolve(user, token_version=bad)

@@ -300,6 +300,8 @@ class User:
     roles: frozenset[Role] = field(default=frozenset({Role.CUSTOMER}), converter=_to_roles)
     theater_ids: frozenset[str] = field(default=frozenset(), converter=_to_ids)
     active: bool = True
+    token_version: int = 0
+    """Tokens issued at an older version are refused when refreshed (see :meth:`revoke_tokens`)."""
 
     def __attrs_post_init__(self) -> None:
         require_id(self.user_id, "user_id")
@@ -309,6 +311,9 @@ class User:
         _check_theaters(self.roles, self.theater_ids)
         if not isinstance(self.active, bool):
             raise InvalidInput(field="active", reason="must be a bool")
+        version = self.token_version
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise InvalidInput(field="token_version", reason="must be a non-negative integer")
 
     def principal(self) -> Principal:
         """The identity this user acts as; raises :class:`UserInactive` if deactivated."""
@@ -332,6 +337,10 @@ class User:
     def with_password_hash(self, password_hash: str) -> User:
         """A copy with a new password hash."""
         return evolve(self, password_hash=password_hash)
+
+    def revoke_tokens(self) -> User:
+        """A copy whose earlier tokens no longer refresh (the token version moves on)."""
+        return evolve(self, token_version=self.token_version + 1)
 
 
 def _to_kind(value: ResourceKind | str) -> ResourceKind:

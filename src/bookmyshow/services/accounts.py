@@ -59,6 +59,7 @@ MAX_PASSWORD_LENGTH: Final = 128
 
 _ACCESS: Final = "access"
 _REFRESH: Final = "refresh"
+_VERSION: Final = "ver"
 _USER_ID_PREFIX: Final = "usr"
 # Stands in for the hash while a new account's other fields are validated, so that bad input
 # is refused before the (deliberately slow) key derivation runs.  It never reaches a store.
@@ -218,8 +219,9 @@ class Accounts:
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new :class:`TokenPair` for the user a genuine refresh token names.
 
-        The account is read again, so the new access token carries its current roles.  The
-        presented refresh token stays valid until it expires (tokens are not stored).
+        The account is read again, so the new access token carries its current roles.  A token
+        issued before the account's tokens were revoked (a password change, a deactivation) is
+        refused; otherwise the presented refresh token stays valid until it expires.
 
         Raises :class:`~bookmyshow.ports.security.ExpiredToken` for an expired token,
         :class:`~bookmyshow.ports.security.InvalidToken` for any other bad token, an access
@@ -232,6 +234,8 @@ class Accounts:
         except NotFound as exc:
             raise InvalidToken(reason="the token's user no longer exists") from exc
         user.principal()  # raises UserInactive
+        if claims.extra.get(_VERSION) != user.token_version:
+            raise InvalidToken(reason="the token was revoked")
         return await self._issue(user)
 
     async def authenticate(self, access_token: str) -> Principal:
@@ -275,7 +279,9 @@ class Accounts:
     ) -> None:
         """Replace the actor's password after checking the current one.
 
-        Tokens already issued stay valid until they expire.  If the password was changed by
+        Every refresh token issued before is revoked (the account's token version moves on), so
+        other sessions end when their access tokens expire; the caller logs in again for a new
+        pair.  If the password was changed by
         someone else between the check and the save, the current password given is stale and
         the change is refused.
 
@@ -302,7 +308,8 @@ class Accounts:
             current = await uow.users.get(user.user_id)
             if current.password_hash != user.password_hash:
                 raise InvalidCredentials()
-            await uow.users.save(current.with_password_hash(new_hash))
+            # A changed password ends every session: earlier refresh tokens stop working.
+            await uow.users.save(current.with_password_hash(new_hash).revoke_tokens())
 
         await in_unit(self._ports, self._policies, step)
 
@@ -355,7 +362,7 @@ class Accounts:
             user = await uow.users.get(user_id)
             if not user.active:
                 return user
-            updated = user.deactivate()
+            updated = user.deactivate().revoke_tokens()
             await uow.users.save(updated)
             return updated
 
@@ -437,12 +444,15 @@ class Accounts:
             ttl=policies.access_token_ttl,
             extra={
                 "typ": _ACCESS,
+                _VERSION: user.token_version,
                 "roles": sorted(str(role) for role in user.roles),
                 "theaters": sorted(user.theater_ids),
             },
         )
         refresh = await tokens.issue(
-            user.user_id, ttl=policies.refresh_token_ttl, extra={"typ": _REFRESH}
+            user.user_id,
+            ttl=policies.refresh_token_ttl,
+            extra={"typ": _REFRESH, _VERSION: user.token_version},
         )
         # Read back so the expiry instants are exactly the tokens' own.
         access_claims, refresh_claims = await tokens.verify(access), await tokens.verify(refresh)
