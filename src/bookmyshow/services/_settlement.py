@@ -46,6 +46,7 @@ __all__ = [
     "charge_key",
     "complete_sale",
     "load_booking",
+    "load_show",
     "redemption_id",
     "refund_lost_sale",
     "release_coupon",
@@ -80,6 +81,15 @@ async def load_booking(ports: Ports, booking_id: str) -> Booking:
 
     async def read(uow: UnitOfWork) -> Booking:
         return await uow.bookings.get(booking_id)
+
+    return await read_unit(ports, read)
+
+
+async def load_show(ports: Ports, show_id: str) -> Show:
+    """The stored show (``NotFound`` if there is none)."""
+
+    async def read(uow: UnitOfWork) -> Show:
+        return await uow.shows.get(show_id)
 
     return await read_unit(ports, read)
 
@@ -180,17 +190,10 @@ async def complete_sale(
             await release_hold(ports, booking, now)
             # The show may have been cancelled after this unit read it and after the
             # cancellation listed its confirmed bookings: this sale must not escape it.
-            if (await _show_of(ports, booking)).is_cancelled:
+            if (await load_show(ports, booking.show_id)).is_cancelled:
                 return await cancel_for_show(ports, policies, booking_id, now)
         return booking
     raise Conflict(what="booking_code", keys=(booking_id,))
-
-
-async def _show_of(ports: Ports, booking: Booking) -> Show:
-    async def read(uow: UnitOfWork) -> Show:
-        return await uow.shows.get(booking.show_id)
-
-    return await read_unit(ports, read)
 
 
 async def cancel_for_show(

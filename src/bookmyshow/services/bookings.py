@@ -42,7 +42,7 @@ from bookmyshow.domain.shows import Show, local_start
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
 from bookmyshow.domain.venues import Theater
 from bookmyshow.ports.errors import Conflict, IdempotencyKeyReused, NotFound
-from bookmyshow.ports.idempotency import Completed, check_idempotency_arguments
+from bookmyshow.ports.idempotency import Completed
 from bookmyshow.ports.payments import (
     ChargeOutcome,
     ChargeRequest,
@@ -54,6 +54,7 @@ from bookmyshow.services._settlement import (
     cancel_in_unit,
     charge_key,
     load_booking,
+    load_show,
     redemption_id,
     release_coupon,
     send_refunds,
@@ -242,14 +243,13 @@ class Bookings:
         if not isinstance(payment_method, str) or not payment_method:
             raise InvalidInput(field="payment_method", reason="must be a non-empty string")
         booking = await load_booking(self._ports, booking_id)
-        await self._authorize(actor, Action.MANAGE_BOOKING, booking)
+        show = await self._authorize(actor, Action.MANAGE_BOOKING, booking)
         key = f"pay-{_digest(actor.user_id, idempotency_key)}"
-        check_idempotency_arguments(key)
         begun = await self._ports.idempotency.begin(key, _digest(booking_id, payment_method))
         if isinstance(begun, Completed):
             return await load_booking(self._ports, begun.response)
         try:
-            paid = await self._pay(booking, payment_method)
+            paid = await self._pay(booking, show, payment_method)
         except BaseException:
             # Nothing irreversible is left half-done: the charge key is the booking's own, so a
             # retry replays the same charge rather than making a second one.
@@ -258,11 +258,10 @@ class Bookings:
         await self._ports.idempotency.complete(key, paid.booking_id)
         return paid
 
-    async def _pay(self, booking: Booking, payment_method: str) -> Booking:
+    async def _pay(self, booking: Booking, show: Show, payment_method: str) -> Booking:
         if booking.status is not BookingStatus.PENDING_PAYMENT:
             raise BookingNotPayable(booking_id=booking.booking_id, status=booking.status.value)
         now = self._ports.clock.now()
-        show = await self._show(booking.show_id)
         if show.is_cancelled:
             raise ShowNotBookable(show_id=show.show_id, reason="cancelled")
         try:
@@ -322,8 +321,7 @@ class Bookings:
         ``PermissionDenied``, ``NotFound``.
         """
         booking = await load_booking(self._ports, booking_id)
-        await self._authorize(actor, Action.MANAGE_BOOKING, booking)
-        show = await self._show(booking.show_id)
+        show = await self._authorize(actor, Action.MANAGE_BOOKING, booking)
         return self._decide(booking, show, self._ports.clock.now())
 
     async def cancel(self, actor: Principal, booking_id: str) -> Booking:
@@ -396,7 +394,7 @@ class Bookings:
     # -- helpers ---------------------------------------------------------------------------------
 
     async def _authorize(self, actor: Principal, action: Action, booking: Booking) -> Show:
-        show = await self._show(booking.show_id)
+        show = await load_show(self._ports, booking.show_id)
         require(
             actor,
             action,
@@ -408,12 +406,6 @@ class Bookings:
             ),
         )
         return show
-
-    async def _show(self, show_id: str) -> Show:
-        async def read(uow: UnitOfWork) -> Show:
-            return await uow.shows.get(show_id)
-
-        return await read_unit(self._ports, read)
 
     async def _by_key(self, user_id: str, key: str) -> Booking | None:
         async def read(uow: UnitOfWork) -> Booking | None:

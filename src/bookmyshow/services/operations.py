@@ -31,6 +31,7 @@ from bookmyshow.services._settlement import (
     charge_key,
     complete_sale,
     load_booking,
+    load_show,
     refund_lost_sale,
     release_coupon,
     release_hold,
@@ -112,7 +113,7 @@ class Operations:
         Running it again on a cancelled show finishes whatever a crash left undone.  Raises
         ``NotFound``, ``PermissionDenied``, ``InvalidInput`` for an empty reason.
         """
-        show = await self._show(show_id)
+        show = await load_show(self._ports, show_id)
         require(
             actor,
             Action.CANCEL_SHOW,
@@ -319,12 +320,6 @@ class Operations:
             Action.RUN_OPERATIONS,
             Resource(kind=ResourceKind.BOOKING, resource_id=booking_id),
         )
-
-    async def _show(self, show_id: str) -> Show:
-        async def read(uow: UnitOfWork) -> Show:
-            return await uow.shows.get(show_id)
-
-        return await read_unit(self._ports, read)
 
     @staticmethod
     async def _sweep(
