@@ -1,0 +1,88 @@
+"""SQL test databases: one migrated SQLite file and one migrated MariaDB database per test session.
+
+The schema is built through the packaged migrations (never ``create_all``), once per session.
+The MariaDB database gets a random name and is dropped at the end, so concurrent runs never meet.
+Without a reachable MariaDB the tests that need it skip with the reason; under
+``BOOKMYSHOW_REQUIRE_SERVICES=1`` that skip fails the run (see ``tests/conftest.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from bookmyshow.adapters.sql.database import SqlDatabase, create_database
+from bookmyshow.adapters.sql.migrate import upgrade
+
+__all__ = ["SQL_BACKENDS", "mariadb_url", "sql_database", "sql_url", "sqlite_url"]
+
+SQL_BACKENDS = ("sqlite", "mariadb")
+"""The parameters of :func:`sql_url`: every SQL backend the suite runs on."""
+
+_HOST = os.environ.get("BOOKMYSHOW_MARIADB_HOST", "127.0.0.1")
+_PORT = int(os.environ.get("BOOKMYSHOW_MARIADB_PORT", "3306"))
+_USER = os.environ.get("BOOKMYSHOW_MARIADB_USER", "root")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+async def _admin(statement: str) -> None:
+    database = create_database(f"mysql+asyncmy://{_USER}@{_HOST}:{_PORT}/mysql")
+    try:
+        async with database.writer.connect() as connection:
+            await connection.exec_driver_sql(statement)
+            await connection.commit()
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def mariadb_url() -> Iterator[str]:
+    """A migrated database of its own on the MariaDB at 127.0.0.1:3306, dropped afterwards."""
+    if not _reachable(_HOST, _PORT):
+        pytest.skip(f"MariaDB is unreachable at {_HOST}:{_PORT} (see ../shared/SERVICES.md)")
+    name = f"bms_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    url = f"mysql+asyncmy://{_USER}@{_HOST}:{_PORT}/{name}"
+    try:
+        asyncio.run(upgrade(url))
+        yield url
+    finally:
+        asyncio.run(_admin(f"DROP DATABASE IF EXISTS `{name}`"))
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite database in a file (WAL mode), for the whole session."""
+    path = tmp_path_factory.mktemp("sqlite") / "bookmyshow.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    asyncio.run(upgrade(url))
+    return url
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_url(request: pytest.FixtureRequest) -> str:
+    """The URL of each SQL backend's session database in turn."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+async def sql_database(sql_url: str) -> AsyncIterator[SqlDatabase]:
+    """A :class:`SqlDatabase` (its own engines and pool) over :func:`sql_url`, disposed after."""
+    database = create_database(sql_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
