@@ -1,0 +1,1 @@
+"""Tests of the SQL adapters against SQLite files and a real MariaDB."""
