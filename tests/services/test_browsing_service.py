@@ -7,11 +7,11 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from attrs import frozen
+from attrs import evolve, frozen
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bookmyshow.adapters.memory import ManualClock, SequentialIds
+from bookmyshow.adapters.memory import ManualClock, MemoryUnitOfWorkFactory, SequentialIds
 from bookmyshow.bootstrap import in_memory_ports
 from bookmyshow.domain.catalog import Certificate, Format, Movie, MovieStatus
 from bookmyshow.domain.errors import InvalidInput
@@ -416,3 +416,21 @@ async def test_seats_left_is_sellable_minus_held_or_sold(
     assert seat_map.count(SeatMapStatus.SOLD) == len(sold)
     assert seat_map.count(SeatMapStatus.HELD) == len(set(held) - sold)
     assert seat_map.count(SeatMapStatus.BLOCKED) == 1
+
+
+async def test_browsing_reads_from_the_replica_units_when_configured() -> None:
+    """With ``replica_uow`` set, browsing reads come from it while writes go to ``uow``."""
+    primary = in_memory_ports(clock=ManualClock(), ids=SequentialIds(), token_secret=b"t" * 32)
+    replica = MemoryUnitOfWorkFactory()
+    ports = evolve(primary, replica_uow=replica)
+    catalog = Catalog(ports, Policies())
+    city = await catalog.add_city(ADMIN, name="Bengaluru")
+    browsing = Browsing(ports, Policies())
+    # The replica has not caught up: browsing sees its (empty) state, not the primary's.
+    assert await browsing.cities(None) == []
+    async with replica() as uow:
+        await uow.venues.add_city(city)
+        await uow.commit()
+    assert await browsing.cities(None) == [city]
+    # Without a replica, browsing reads the primary.
+    assert await Browsing(primary, Policies()).cities(None) == [city]

@@ -18,7 +18,7 @@ from bookmyshow.ports.errors import Conflict
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services.context import Policies, Ports
 
-__all__ = ["CONCURRENT_UPDATE", "in_unit", "publish", "read_unit"]
+__all__ = ["CONCURRENT_UPDATE", "in_unit", "lagging_read", "publish", "read_unit"]
 
 T = TypeVar("T")
 
@@ -69,4 +69,12 @@ async def in_unit(
 async def read_unit(ports: Ports, read: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run a read-only ``read`` in a unit that is rolled back; returns what it read."""
     async with ports.uow() as uow:
+        return await read(uow)
+
+
+async def lagging_read(ports: Ports, read: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Like :func:`read_unit`, on ``ports.replica_uow`` when one is configured: for reads that
+    may be a little behind (browsing), never for anything a booking decides on."""
+    factory = ports.replica_uow if ports.replica_uow is not None else ports.uow
+    async with factory() as uow:
         return await read(uow)

@@ -31,7 +31,7 @@ from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import Principal
 from bookmyshow.domain.venues import City, Screen, Theater
 from bookmyshow.ports.unit_of_work import UnitOfWork
-from bookmyshow.services._units import read_unit
+from bookmyshow.services._units import lagging_read
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.inventory import SeatInventory, SeatState, SeatStatus
 
@@ -283,7 +283,7 @@ class Browsing:
         async def read(uow: UnitOfWork) -> Sequence[City]:
             return await uow.venues.list_cities()
 
-        return await read_unit(self._ports, read)
+        return await lagging_read(self._ports, read)
 
     async def theaters(self, actor: Principal | None, city_id: str) -> Sequence[Theater]:
         """The city's theaters, ordered by name then id; ``NotFound`` for an unknown city."""
@@ -293,7 +293,7 @@ class Browsing:
             await uow.venues.get_city(city_id)
             return await uow.venues.theaters_in_city(city_id)
 
-        return await read_unit(self._ports, read)
+        return await lagging_read(self._ports, read)
 
     async def movies(
         self, actor: Principal | None, *, status: MovieStatus | str | None = MovieStatus.ACTIVE
@@ -308,7 +308,7 @@ class Browsing:
         async def read(uow: UnitOfWork) -> Sequence[Movie]:
             return await uow.movies.list(status=wanted)
 
-        return await read_unit(self._ports, read)
+        return await lagging_read(self._ports, read)
 
     async def movie(self, actor: Principal | None, movie_id: str) -> Movie:
         """The movie, whatever its status; ``NotFound`` for an unknown id."""
@@ -317,7 +317,7 @@ class Browsing:
         async def read(uow: UnitOfWork) -> Movie:
             return await uow.movies.get(movie_id)
 
-        return await read_unit(self._ports, read)
+        return await lagging_read(self._ports, read)
 
     async def shows(
         self,
@@ -358,7 +358,7 @@ class Browsing:
                 if day is None or c.theater.local_time(c.show.starts_at).date() == day
             ]
 
-        contexts = await read_unit(self._ports, read)
+        contexts = await lagging_read(self._ports, read)
         listings: list[ShowListing] = []
         for c in contexts:
             states = await self._inventory.seat_states(c.show.show_id, now)
@@ -422,7 +422,7 @@ class Browsing:
         async def read(uow: UnitOfWork) -> _Context:
             return await _Loader(uow).context(await uow.shows.get(show_id))
 
-        c = await read_unit(self._ports, read)
+        c = await lagging_read(self._ports, read)
         states = await self._inventory.seat_states(show_id, now)
         me = None if actor is None else actor.user_id
         seats: list[SeatView] = []

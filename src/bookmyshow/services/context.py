@@ -45,8 +45,10 @@ class Ports:
     ``uow`` makes units of work over the repositories and the durable sale record; ``sales`` is
     the same sale record read outside a unit (seat maps, the sold check after a hold); ``holds``
     keeps transient seat holds; ``search`` is the movie search index, kept current from events
-    by :class:`~bookmyshow.services.search.SearchIndexer`.  The other ports are used as their
-    modules document.
+    by :class:`~bookmyshow.services.search.SearchIndexer`.  ``replica_uow``, when set, makes
+    units for reads that tolerate replication lag (browsing: cities, theaters, listings, show
+    times, the layout behind a seat map) — e.g. over a read replica; everything in a booking uses
+    ``uow``.  The other ports are used as their modules document.
     """
 
     uow: UnitOfWorkFactory
@@ -62,6 +64,7 @@ class Ports:
     tokens: TokenService
     notifier: Notifier
     search: MovieSearch
+    replica_uow: UnitOfWorkFactory | None = None
 
 
 @frozen(kw_only=True)

@@ -41,6 +41,8 @@ _log = logging.getLogger(__name__)
 
 DEFAULT_ATTEMPTS: Final = 5
 _SUPPORTED: Final = frozenset({"mysql", "mariadb", "sqlite"})
+# A URL without a driver gets the async driver the extras install.
+_DEFAULT_DRIVERS: Final = {"mysql": "asyncmy", "mariadb": "asyncmy", "sqlite": "aiosqlite"}
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -51,12 +53,16 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 def _parse(url: str | URL, name: str) -> URL:
     try:
         parsed = make_url(url)
-    except (ArgumentError, ValueError) as exc:
-        raise InvalidInput(field=name, reason="not a database URL") from exc
+    except (ArgumentError, ValueError):
+        # Not chained: the parser's message may quote the URL, password included.
+        raise InvalidInput(field=name, reason="not a database URL") from None
     if parsed.get_backend_name() not in _SUPPORTED:
         raise InvalidInput(
             field=name, reason="supported: mysql+asyncmy://, mysql+aiomysql://, sqlite+aiosqlite://"
         )
+    backend = parsed.get_backend_name()
+    if "+" not in parsed.drivername:
+        parsed = parsed.set(drivername=f"{backend}+{_DEFAULT_DRIVERS[backend]}")
     return parsed
 
 
@@ -207,13 +213,23 @@ def create_database(
         raise InvalidInput(field="lock_wait_timeout_s", reason="1 to 3600 seconds")
 
     def make(engine_url: URL, *, writer: bool) -> AsyncEngine:
-        return _engine(
-            engine_url,
-            writer=writer,
-            pool_size=pool_size,
-            lock_wait_timeout_s=lock_wait_timeout_s,
-            busy_timeout_s=busy_timeout_s,
-        )
+        try:
+            return _engine(
+                engine_url,
+                writer=writer,
+                pool_size=pool_size,
+                lock_wait_timeout_s=lock_wait_timeout_s,
+                busy_timeout_s=busy_timeout_s,
+            )
+        except ImportError:
+            raise InvalidInput(
+                field="url",
+                reason=f"the {engine_url.drivername} driver is not installed "
+                "(install bookmyshow[sql] or bookmyshow[mysql])",
+            ) from None
+        except (ArgumentError, ValueError, TypeError):
+            # Not chained, for the same reason as in _parse.
+            raise InvalidInput(field="url", reason="not a usable database URL") from None
 
     writer = make(writer_url, writer=True)
     reader: AsyncEngine | None = None
