@@ -1,0 +1,158 @@
+"""The backends the service journeys run on: in memory, SQLite and MariaDB.
+
+A journey module listed in :data:`JOURNEY_MODULES` runs each test that uses the ``ports`` fixture
+(directly or through ``app`` and ``world``) once per backend, with node ids such as
+``test_x[sqlite]``.  Every run starts from an empty store of its own, because the journeys use
+fixed emails, sequential ids and ids like ``theater-1``: SQLite gets a copy of a migrated
+template file, MariaDB a session database emptied first.  Modules that test pure logic or the
+in-memory wiring itself stay in memory only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+from attrs import frozen
+
+from bookmyshow.adapters.memory import MemoryEventBus
+from bookmyshow.adapters.sql.database import SqlDatabase, create_database
+from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports, sql_ports
+from bookmyshow.ports.clock import Clock
+from bookmyshow.ports.ids import IdGenerator
+from bookmyshow.ports.security import PasswordHasher
+from bookmyshow.services.context import Policies, Ports
+from tests.sql_backends import copy_sqlite, empty_tables
+
+__all__ = [
+    "BACKENDS",
+    "JOURNEY_MODULES",
+    "SQL_TIMEOUT_S",
+    "JourneyBackend",
+    "Opened",
+    "backend_params",
+    "wire",
+]
+
+BACKENDS: Final = ("memory", "sqlite", "mariadb")
+"""Every backend a journey runs on; also the ids of the ``backend`` parameter."""
+
+JOURNEY_MODULES: Final = frozenset(
+    {
+        "test_accounts",
+        "test_booking_properties",
+        "test_bookings",
+        "test_browsing_service",
+        "test_catalog_service",
+        "test_coupons_service",
+        "test_demo",
+        "test_inventory_service",
+        "test_search",
+        "test_seats",
+    }
+)
+"""The modules under ``tests/services`` whose ``ports``-based tests run on every backend."""
+
+SQL_TIMEOUT_S: Final = 60
+"""Per-test timeout of a SQL-backed journey: a hung connection fails the test in a minute,
+not after the suite-wide five."""
+
+
+@frozen(kw_only=True)
+class Opened:
+    """Ports over a fresh, empty store, and how to release what they hold open."""
+
+    ports: Ports
+    close: Callable[[], Coroutine[Any, Any, None]]
+
+
+async def _nothing() -> None:
+    """Release nothing (the in-memory store needs no closing)."""
+
+
+@frozen(kw_only=True)
+class JourneyBackend:
+    """Where one journey keeps its data.
+
+    ``name`` is one of :data:`BACKENDS`.  ``sqlite_template`` (a migrated file, copied per
+    :meth:`open`) is set for SQLite, ``mariadb_url`` (a migrated database, emptied per
+    :meth:`open`) for MariaDB.
+    """
+
+    name: str
+    sqlite_template: Path | None = None
+    mariadb_url: str | None = None
+
+    async def open(
+        self,
+        *,
+        clock: Clock,
+        ids: IdGenerator,
+        passwords: PasswordHasher,
+        token_secret: bytes,
+    ) -> Opened:
+        """Ports on this backend over an empty store, with the given clock, ids and hashing.
+
+        Whatever is not durable (payments, events, tokens, notifications, search) is the
+        in-memory adapter on every backend, so the journeys' checks of the gateway and the
+        event bus read the same objects everywhere.
+        """
+        if self.name == "memory":
+            ports = in_memory_ports(
+                clock=clock, ids=ids, passwords=passwords, token_secret=token_secret
+            )
+            return Opened(ports=ports, close=_nothing)
+        database, cleanup = await self._empty_database()
+        ports = sql_ports(
+            database, clock=clock, ids=ids, passwords=passwords, token_secret=token_secret
+        )
+
+        async def close() -> None:
+            await database.dispose()
+            cleanup()
+
+        return Opened(ports=ports, close=close)
+
+    async def _empty_database(self) -> tuple[SqlDatabase, Callable[[], None]]:
+        """A migrated database with no rows, and what removes it once its engines are closed."""
+        if self.name == "sqlite" and self.sqlite_template is not None:
+            url = copy_sqlite(self.sqlite_template, self.sqlite_template.parent)
+            path = Path(url.removeprefix("sqlite+aiosqlite:///"))
+
+            def remove() -> None:
+                # The copies would otherwise pile up, one per test, in the session's tmp dir.
+                for suffix in ("", "-wal", "-shm"):
+                    path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+            return create_database(url), remove
+        if self.name == "mariadb" and self.mariadb_url is not None:
+            database = create_database(self.mariadb_url)
+            try:
+                await empty_tables(database)
+            except BaseException:
+                await database.dispose()
+                raise
+            return database, lambda: None
+        raise ValueError(f"no database configured for backend {self.name!r}")
+
+
+def backend_params(*, sql_timeout_s: int = SQL_TIMEOUT_S) -> list[pytest.ParameterSet]:
+    """The ``backend`` parameters: memory, then SQLite and MariaDB with a timeout each."""
+    timeout = pytest.mark.timeout(sql_timeout_s)
+    return [
+        pytest.param(name, id=name, marks=() if name == "memory" else (timeout,))
+        for name in BACKENDS
+    ]
+
+
+def wire(ports: Ports, policies: Policies | None = None) -> Ticketing:
+    """Every use case over ``ports``, with search following the event bus (as ``in_memory()``
+    wires it)."""
+    system = bootstrap(ports, policies)
+    events = ports.events
+    if not isinstance(events, MemoryEventBus):
+        raise TypeError(f"the journeys publish on a MemoryEventBus, not {type(events).__name__}")
+    system.indexer.subscribe(events)
+    return system
