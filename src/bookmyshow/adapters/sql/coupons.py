@@ -3,10 +3,12 @@
 ``coupon_redemptions`` holds one row per counted use; ``coupon_usage`` one row per coupon with its
 total, and that row is the coupon's lock.  A redemption:
 
-1. upserts the coupon's ``coupon_usage`` row and locks it (``INSERT … ON DUPLICATE KEY UPDATE``
-   takes the row's exclusive lock at once, so many first redemptions of a new coupon queue up
-   instead of deadlocking as shared-then-exclusive locks would; SQLite serializes writers with
-   ``BEGIN IMMEDIATE``);
+1. locks the coupon's ``coupon_usage`` row (``SELECT … FOR UPDATE``; SQLite serializes writers
+   with ``BEGIN IMMEDIATE`` anyway).  A coupon's first redemption finds no row: it creates the
+   row (total 0, ``INSERT IGNORE``) in a transaction of its own and starts again.  Creating it
+   apart keeps the inserts' gap locks — which deadlock when several transactions create keys at
+   the end of the index at once — out of the redemptions, which then only ever wait on one row
+   lock;
 2. under that lock, looks the redemption id up (a replay returns the stored redemption), checks
    the global limit against the locked total, then the per-user limit against a count of the
    user's rows (served by the ``(coupon_code, user_id)`` index);
@@ -23,10 +25,9 @@ redemption.  Usage counts are read through the reader engine (lag-tolerant, as p
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,6 +54,10 @@ MAX_COUPON_CODE_LENGTH: Final = 64
 
 _usage = coupon_usage
 _red = coupon_redemptions
+
+
+class _Missing(Exception):
+    """The coupon has no usage row yet: create it, then redeem again."""
 
 
 def _check_widths(**values: tuple[str, int]) -> None:
@@ -133,6 +138,11 @@ class SqlCouponRedemptions:
             )
             return wanted
 
+        try:
+            return await self._database.write(work)
+        except _Missing:
+            await self._create_usage(coupon_code)
+        # Once created, the row is never deleted: this second run finds it.
         return await self._database.write(work)
 
     async def release(self, redemption_id: str) -> Redemption | None:
@@ -185,23 +195,31 @@ class SqlCouponRedemptions:
 
     # -- internals --------------------------------------------------------------------------
 
-    async def _lock_coupon(self, connection: AsyncConnection, coupon_code: str) -> int:
-        """Create the coupon's usage row if missing, lock it, and return its total."""
-        statement: Any
-        if self._database.dialect == "sqlite":
-            statement = sqlite.insert(_usage).values(coupon_code=coupon_code, total=0)
-            statement = statement.on_conflict_do_nothing(index_elements=[_usage.c.coupon_code])
-        else:
-            statement = mysql.insert(_usage).values(coupon_code=coupon_code, total=0)
-            # A no-op update, for its exclusive lock on the existing row.
-            statement = statement.on_duplicate_key_update(total=_usage.c.total)
-        await connection.execute(statement)
+    @staticmethod
+    async def _lock_coupon(connection: AsyncConnection, coupon_code: str) -> int:
+        """Lock the coupon's usage row and return its total; ``_Missing`` if it has none."""
         total = (
             await connection.execute(
                 select(_usage.c.total).where(_usage.c.coupon_code == coupon_code).with_for_update()
             )
-        ).scalar_one()
+        ).scalar_one_or_none()
+        if total is None:
+            raise _Missing
         return int(total)
+
+    async def _create_usage(self, coupon_code: str) -> None:
+        """Create the coupon's usage row (total 0) unless it exists, in its own transaction."""
+
+        async def work(connection: AsyncConnection) -> None:
+            await connection.execute(
+                insert(_usage)
+                .prefix_with("IGNORE", dialect="mysql")
+                .prefix_with("IGNORE", dialect="mariadb")
+                .prefix_with("OR IGNORE", dialect="sqlite")
+                .values(coupon_code=coupon_code, total=0)
+            )
+
+        await self._database.write(work)
 
     @staticmethod
     async def _count(connection: AsyncConnection, coupon_code: str, user_id: str) -> int:
