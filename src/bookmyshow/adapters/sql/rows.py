@@ -24,8 +24,8 @@ import cattrs
 from sqlalchemy import String, Table
 
 from bookmyshow.adapters.sql.codec import converter
-from bookmyshow.domain.booking import Booking, BookingLine, Refund
-from bookmyshow.domain.catalog import Movie
+from bookmyshow.domain.booking import Booking, BookingLine, BookingStatus, CancelReason, Refund
+from bookmyshow.domain.catalog import Movie, parse_enum
 from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.layouts import SeatLayout
@@ -58,8 +58,8 @@ __all__ = [
     "user_values",
 ]
 
-Row = Mapping[str, Any]
-"""A row as the repositories read it: column name to value."""
+Row = Mapping[Any, Any]
+"""A row as the repositories read it (a ``RowMapping``), looked up by column name."""
 
 _T = TypeVar("_T")
 _SECOND: Final = timedelta(seconds=1)
@@ -301,6 +301,7 @@ def booking_values(booking: Booking) -> dict[str, Any]:
 
 def booking_from(row: Row) -> Booking:
     """The booking stored in ``row``, with no pending events."""
+    cancel_reason = row["cancel_reason"]
     return Booking(
         booking_id=row["booking_id"],
         user_id=row["user_id"],
@@ -317,13 +318,17 @@ def booking_from(row: Row) -> Booking:
         created_at=row["created_at"],
         payment_due_at=row["payment_due_at"],
         updated_at=row["updated_at"],
-        status=row["status"],
+        status=parse_enum(BookingStatus, row["status"], "status"),
         payment_id=row["payment_id"],
         booking_code=row["booking_code"],
         failure_reason=row["failure_reason"],
         confirmed_at=row["confirmed_at"],
         cancelled_at=row["cancelled_at"],
-        cancel_reason=row["cancel_reason"],
+        cancel_reason=(
+            None
+            if cancel_reason is None
+            else parse_enum(CancelReason, cancel_reason, "cancel_reason")
+        ),
         checked_in_at=row["checked_in_at"],
         refunds=_structure(row["refunds"], tuple[Refund, ...], "refunds"),
     )
