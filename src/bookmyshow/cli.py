@@ -1,0 +1,332 @@
+"""The ``bookmyshow`` command line: schema migrations and the outbox relay.
+
+.. code-block:: text
+
+    bookmyshow db upgrade   [--url URL] [--revision head]
+    bookmyshow db downgrade --revision R [--url URL]
+    bookmyshow db current   [--url URL]
+    bookmyshow outbox relay [--url URL] [--once] [--interval 1.0] [--batch-size 100]
+                            [--publisher module:attribute]
+
+``--url`` defaults to the ``BOOKMYSHOW_DATABASE_URL`` environment variable (SQLAlchemy style:
+``mysql+asyncmy://user:pass@host/db`` or ``sqlite+aiosqlite:///path/to/file.db``).
+
+``db current`` prints the revision the database is at (``base`` before the first upgrade);
+``db upgrade`` and ``db downgrade`` print the revision they left it at.
+
+``outbox relay`` publishes the events of the transactional outbox (see
+:mod:`bookmyshow.adapters.sql.outbox`).  By default it writes each event to standard output as
+one JSON line — ``{"name": …, "occurred_at": …, "payload": {…}}`` — (:class:`JsonLinesPublisher`);
+``--publisher module:attribute`` names an :class:`~bookmyshow.ports.events.EventPublisher`
+instead, or a class or factory that builds one without arguments.  With ``--once`` it publishes
+what is pending, batch after batch, and exits; otherwise it keeps relaying every ``--interval``
+seconds until SIGINT or SIGTERM, finishing the batch in progress.  Logs go to standard error.
+
+Exit status: 0 on success, 1 when the database or the publisher fails, 2 for bad usage or input
+(a missing URL, an unknown revision, a publisher that cannot be loaded), 130 when interrupted
+during a one-off command.  Errors are one line on standard error, never a traceback.
+
+The SQL modules are imported only by the commands that need them, so ``bookmyshow --help``
+works without the ``sql`` extra and a missing extra is reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import json
+import logging
+import math
+import os
+import signal
+import sys
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, TextIO
+
+from bookmyshow.domain.errors import BookMyShowError, InvalidInput
+from bookmyshow.domain.events import DomainEvent
+from bookmyshow.ports.errors import BackendUnavailable
+from bookmyshow.ports.events import EventPublisher
+
+if TYPE_CHECKING:
+    from bookmyshow.adapters.sql.database import SqlDatabase
+
+__all__ = ["DATABASE_URL_ENV", "JsonLinesPublisher", "main"]
+
+DATABASE_URL_ENV: Final = "BOOKMYSHOW_DATABASE_URL"
+"""The environment variable ``--url`` defaults to."""
+
+_PROG: Final = "bookmyshow"
+_SQL_MODULES: Final = frozenset({"sqlalchemy", "alembic", "cattrs", "aiosqlite", "asyncmy"})
+_USAGE: Final = 2
+_FAILED: Final = 1
+_INTERRUPTED: Final = 130
+
+
+class _UsageError(Exception):
+    """Bad input from the command line: reported in one line, exit status 2."""
+
+
+class JsonLinesPublisher:
+    """An :class:`~bookmyshow.ports.events.EventPublisher` writing one JSON object per event
+    and line to ``stream`` (default: standard output), flushed after each batch:
+    ``{"name": "booking.confirmed", "occurred_at": "2030-01-01T09:00:00+00:00", "payload": …}``.
+
+    The payload is the SQL codec's encoding (the outbox's own).  Raises ``InvalidInput`` for a
+    non-event (writing nothing) and ``BackendUnavailable`` when the stream cannot be written
+    (a closed pipe), so that the relay retries rather than giving the event up.
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Write ``events`` in order, one line each."""
+        from bookmyshow.adapters.sql.codec import encode_event  # noqa: PLC0415 - sql extra
+
+        lines = []
+        for index, event in enumerate(events):
+            if not isinstance(event, DomainEvent):
+                raise InvalidInput(field=f"events[{index}]", reason="not a DomainEvent")
+            name, payload = encode_event(event)
+            record = {"name": name, "occurred_at": payload["occurred_at"], "payload": payload}
+            lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+        stream = sys.stdout if self._stream is None else self._stream
+        try:
+            stream.writelines(lines)
+            stream.flush()
+        except OSError as exc:
+            raise BackendUnavailable(backend="stream", reason=str(exc)) from exc
+
+
+# -- argument parsing -------------------------------------------------------------------------
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
+
+
+def _batch_size(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1 or len(text) > 6:
+        raise argparse.ArgumentTypeError(f"not a batch size from 1 to 999999: {text!r}")
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG, description="bookmyshow: database migrations and the outbox relay."
+    )
+    commands = parser.add_subparsers(dest="group", required=True, metavar="{db,outbox}")
+    url_help = f"database URL (default: ${DATABASE_URL_ENV})"
+
+    db = commands.add_parser("db", help="migrate the database schema")
+    db_commands = db.add_subparsers(
+        dest="command", required=True, metavar="{upgrade,downgrade,current}"
+    )
+    upgrade = db_commands.add_parser("upgrade", help="migrate up to a revision")
+    upgrade.add_argument("--url", help=url_help)
+    upgrade.add_argument("--revision", default="head", help="target revision (default: head)")
+    downgrade = db_commands.add_parser("downgrade", help="migrate down to a revision")
+    downgrade.add_argument("--url", help=url_help)
+    downgrade.add_argument(
+        "--revision", required=True, help='target revision ("base" empties the schema)'
+    )
+    current = db_commands.add_parser("current", help="print the database's revision")
+    current.add_argument("--url", help=url_help)
+
+    box = commands.add_parser("outbox", help="relay the transactional outbox")
+    box_commands = box.add_subparsers(dest="command", required=True, metavar="{relay}")
+    relay = box_commands.add_parser("relay", help="publish the outbox's pending events")
+    relay.add_argument("--url", help=url_help)
+    relay.add_argument("--once", action="store_true", help="publish what is pending, then exit")
+    relay.add_argument(
+        "--interval",
+        type=_interval,
+        default=1.0,
+        help="seconds between rounds when idle (default: 1.0)",
+    )
+    relay.add_argument(
+        "--batch-size", type=_batch_size, default=100, help="events per batch (default: 100)"
+    )
+    relay.add_argument(
+        "--publisher",
+        metavar="MODULE:ATTRIBUTE",
+        help="an EventPublisher, or a class or factory building one (default: JSON lines)",
+    )
+    return parser
+
+
+# -- commands ---------------------------------------------------------------------------------
+
+
+def _url(given: str | None) -> str:
+    url = given if given is not None else os.environ.get(DATABASE_URL_ENV, "")
+    if not url.strip():
+        raise _UsageError(f"no database URL: pass --url or set {DATABASE_URL_ENV}")
+    return url.strip()
+
+
+def _revision_label(revision: str | None) -> str:
+    return "base" if revision is None else revision
+
+
+async def _db(command: str, url: str, revision: str | None, out: TextIO) -> int:
+    from bookmyshow.adapters.sql import migrate  # noqa: PLC0415 - sql extra
+
+    if command == "upgrade":
+        await migrate.upgrade(url, revision or "head")
+    elif command == "downgrade":
+        await migrate.downgrade(url, revision or "base")
+    out.write(_revision_label(await migrate.current_revision(url)) + "\n")
+    return 0
+
+
+def _load_publisher(spec: str) -> EventPublisher:
+    module_name, colon, attribute = spec.partition(":")
+    if not colon or not module_name or not attribute:
+        raise _UsageError(f"--publisher must be module:attribute, not {spec!r}")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise _UsageError(f"--publisher: cannot import {module_name!r}: {exc}") from exc
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError as exc:
+            raise _UsageError(f"--publisher: {spec!r} does not exist") from exc
+    if isinstance(target, type) or not callable(getattr(target, "publish", None)):
+        if not callable(target):
+            raise _UsageError(f"--publisher: {spec!r} is not an EventPublisher")
+        try:
+            target = target()
+        except TypeError as exc:
+            raise _UsageError(
+                f"--publisher: cannot call {spec!r} without arguments: {exc}"
+            ) from exc
+    if not callable(getattr(target, "publish", None)):
+        raise _UsageError(f"--publisher: {spec!r} does not build an EventPublisher")
+    publisher: EventPublisher = target
+    return publisher
+
+
+async def _relay(args: argparse.Namespace, url: str, out: TextIO) -> int:
+    from bookmyshow.adapters.sql.database import create_database  # noqa: PLC0415 - sql extra
+    from bookmyshow.adapters.sql.outbox import OutboxRelay  # noqa: PLC0415 - sql extra
+
+    publisher = _load_publisher(args.publisher) if args.publisher else JsonLinesPublisher(out)
+    database: SqlDatabase = create_database(url)
+    try:
+        relay = OutboxRelay(database, publisher, batch_size=args.batch_size)
+        if args.once:
+            total = 0
+            while True:
+                published = await relay.relay_once()
+                total += published
+                if published < relay.batch_size:
+                    break
+            logging.getLogger(__name__).info("published %d event(s)", total)
+            return 0
+        stop = asyncio.Event()
+        with _stopping_on_signals(stop):
+            logging.getLogger(__name__).info(
+                "relaying the outbox every %ss; SIGINT or SIGTERM stops", args.interval
+            )
+            await relay.run(interval=args.interval, stop=stop)
+        return 0
+    finally:
+        await database.dispose()
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Set ``stop`` on SIGINT and SIGTERM while the block runs (where the loop supports it)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(number, stop.set)
+        except (NotImplementedError, ValueError, RuntimeError):
+            # No signal handlers here (Windows, or not the main thread): KeyboardInterrupt
+            # still ends the process, and main() reports it as interrupted.
+            continue
+        installed.append(number)
+    try:
+        yield
+    finally:
+        for number in installed:
+            loop.remove_signal_handler(number)
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def _fail(message: str, status: int) -> int:
+    sys.stderr.write(f"{_PROG}: error: {message}\n")
+    return status
+
+
+def _run(work: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    """Run a command and turn every expected failure into one line and an exit status."""
+    from alembic.util.exc import CommandError  # noqa: PLC0415 - sql extra
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415 - sql extra
+
+    from bookmyshow.adapters.sql.errors import unavailable  # noqa: PLC0415 - sql extra
+
+    try:
+        return asyncio.run(work())
+    except _UsageError as exc:
+        return _fail(str(exc), _USAGE)
+    except InvalidInput as exc:
+        return _fail(f"{exc.field}: {exc.reason}", _USAGE)
+    except CommandError as exc:
+        return _fail(f"migration: {exc}", _USAGE)
+    except BookMyShowError as exc:
+        return _fail(str(exc), _FAILED)
+    except (SQLAlchemyError, OSError) as exc:
+        return _fail(f"database: {unavailable(exc, 'sql').reason}", _FAILED)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage error or the help
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else _USAGE)
+    out = sys.stdout
+    try:
+        url = _url(args.url)
+        if args.group == "outbox":
+            if not logging.getLogger().handlers:
+                # The relay's own progress at INFO; other libraries' chatter only from WARNING.
+                logging.basicConfig(
+                    level=logging.WARNING,
+                    stream=sys.stderr,
+                    format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                )
+                logging.getLogger("bookmyshow").setLevel(logging.INFO)
+            return _run(lambda: _relay(args, url, out))
+        return _run(lambda: _db(args.command, url, getattr(args, "revision", None), out))
+    except _UsageError as exc:
+        return _fail(str(exc), _USAGE)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.partition(".")[0] in _SQL_MODULES:
+            return _fail(
+                f"{exc.name} is not installed: pip install 'bookmyshow[sql]' "
+                "(and 'bookmyshow[mysql]' for MySQL/MariaDB)",
+                _FAILED,
+            )
+        raise
+    except KeyboardInterrupt:
+        return _fail("interrupted", _INTERRUPTED)
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m bookmyshow.cli
+    sys.exit(main())
