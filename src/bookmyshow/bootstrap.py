@@ -19,9 +19,9 @@ import enum
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import ClassVar, Final, cast
+from typing import TYPE_CHECKING, ClassVar, Final, cast
 
 from attrs import define, evolve, field, frozen
 
@@ -59,6 +59,9 @@ from bookmyshow.services.operations import Operations
 from bookmyshow.services.search import Search, SearchIndexer
 from bookmyshow.services.seats import Seats
 
+if TYPE_CHECKING:
+    from bookmyshow.adapters.sql import SqlDatabase
+
 __all__ = [
     "Backend",
     "BackendPlan",
@@ -70,6 +73,7 @@ __all__ = [
     "in_memory",
     "in_memory_ports",
     "plan_backends",
+    "sql_ports",
 ]
 
 ENV_PREFIX: Final = "BOOKMYSHOW_"
@@ -102,6 +106,13 @@ class Ticketing:
     operations: Operations
     search: Search
     indexer: SearchIndexer
+    resources: tuple[Callable[[], Awaitable[None]], ...] = ()
+    """Closers of what the builder opened (connection pools); :meth:`close` runs them."""
+
+    async def close(self) -> None:
+        """Release what the builder opened (database pools), newest first.  Idempotent."""
+        for closer in reversed(self.resources):
+            await closer()
 
 
 def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
@@ -207,6 +218,64 @@ def in_memory(
     return _index_from_events(bootstrap(ports, policies))
 
 
+def sql_ports(
+    database: SqlDatabase,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    payments: PaymentGateway | None = None,
+    events: EventPublisher | None = None,
+    passwords: PasswordHasher | None = None,
+    token_secret: bytes | None = None,
+    token_issuer: str = "bookmyshow",
+    token_audience: str = "bookmyshow",
+    search: MovieSearch | None = None,
+) -> Ports:
+    """Every durable port served by the SQL adapters over ``database`` (a SQL-only deployment).
+
+    Repositories, sales, holds, idempotency keys and coupon counters all live in the database;
+    lag-tolerant browsing reads go to ``database.reader`` when a replica is configured.  Events
+    are written to the outbox with each commit (relay them with ``bookmyshow outbox relay``) and
+    also handed to ``events`` (an in-process bus by default) right after it.  The other defaults
+    are those of :func:`in_memory_ports`.  The schema must be migrated first
+    (:func:`bookmyshow.adapters.sql.migrate.upgrade` or ``bookmyshow db upgrade``).
+    """
+    from bookmyshow.adapters.sql import (  # noqa: PLC0415 - the sql extra is optional
+        SqlCouponRedemptions,
+        SqlDatabase,
+        SqlIdempotencyStore,
+        SqlSeatHolds,
+        SqlSeatSales,
+        SqlUnitOfWorkFactory,
+    )
+
+    if not isinstance(database, SqlDatabase):
+        raise InvalidInput(field="database", reason="must be a SqlDatabase")
+    clock = clock if clock is not None else SystemClock()
+    memory = in_memory_ports(
+        clock=clock,
+        ids=ids,
+        payments=payments,
+        events=events,
+        passwords=passwords,
+        token_secret=token_secret,
+        token_issuer=token_issuer,
+        token_audience=token_audience,
+        search=search,
+    )
+    return evolve(
+        memory,
+        uow=SqlUnitOfWorkFactory(database),
+        replica_uow=(
+            SqlUnitOfWorkFactory(database, replica=True) if database.reader is not None else None
+        ),
+        holds=SqlSeatHolds(database),
+        sales=SqlSeatSales(database),
+        idempotency=SqlIdempotencyStore(database, clock=clock),
+        coupon_redemptions=SqlCouponRedemptions(database),
+    )
+
+
 # --- settings ----------------------------------------------------------------------------------
 
 
@@ -264,6 +333,9 @@ class Settings:
 
     # The reprs hide credentials: settings end up in logs and tracebacks.
     database_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
+    database_replica_url: str | None = field(
+        default=None, converter=_optional_url, repr=_redact_repr
+    )
     redis_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
     token_secret: bytes | None = field(default=None, repr=False)
     token_issuer: str = "bookmyshow"
@@ -272,6 +344,7 @@ class Settings:
 
     ENV: ClassVar[Mapping[str, str]] = {
         "database_url": "DATABASE_URL",
+        "database_replica_url": "DATABASE_REPLICA_URL",
         "redis_url": "REDIS_URL",
         "token_secret": "TOKEN_SECRET",
         "token_issuer": "TOKEN_ISSUER",
@@ -283,6 +356,12 @@ class Settings:
     def __attrs_post_init__(self) -> None:
         if self.database_url is not None:
             _check_scheme(self.database_url, _SQL_SCHEMES, "database_url")
+        if self.database_replica_url is not None:
+            _check_scheme(self.database_replica_url, _SQL_SCHEMES, "database_replica_url")
+            if self.database_url is None:
+                raise InvalidInput(
+                    field="database_replica_url", reason="a replica needs DATABASE_URL too"
+                )
         if self.redis_url is not None:
             _check_scheme(self.redis_url, _REDIS_SCHEMES, "redis_url")
         if self.token_secret is not None and (
@@ -328,6 +407,7 @@ class Settings:
         secret = get("token_secret")
         return cls(
             database_url=get("database_url"),
+            database_replica_url=get("database_replica_url"),
             redis_url=get("redis_url"),
             token_secret=None if secret is None else secret.encode(),
             token_issuer=get("token_issuer") or "bookmyshow",
@@ -393,7 +473,7 @@ class BackendNotAvailable(DomainError):
     reason: str
 
 
-_AVAILABLE: Final = frozenset({Backend.MEMORY})
+_AVAILABLE: Final = frozenset({Backend.MEMORY, Backend.SQL})
 
 
 def from_settings(settings: Settings, policies: Policies | None = None) -> Ticketing:
@@ -419,13 +499,21 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
     rules = Policies() if policies is None else policies
     if settings.hold_ttl is not None:
         rules = _with_hold_ttl(rules, settings.hold_ttl)
-    ports = in_memory_ports(
-        token_secret=settings.token_secret,
-        token_issuer=settings.token_issuer,
-        token_audience=settings.token_audience,
+    secret, issuer, audience = (
+        settings.token_secret,
+        settings.token_issuer,
+        settings.token_audience,
     )
     # Search is in memory until the Elasticsearch adapter comes; it follows the event bus.
-    return _index_from_events(bootstrap(ports, rules))
+    if settings.database_url is None:
+        ports = in_memory_ports(token_secret=secret, token_issuer=issuer, token_audience=audience)
+        return _index_from_events(bootstrap(ports, rules))
+    from bookmyshow.adapters.sql import create_database  # noqa: PLC0415 - optional extra
+
+    database = create_database(settings.database_url, replica_url=settings.database_replica_url)
+    ports = sql_ports(database, token_secret=secret, token_issuer=issuer, token_audience=audience)
+    system = _index_from_events(bootstrap(ports, rules))
+    return evolve(system, resources=(*system.resources, database.dispose))
 
 
 def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:

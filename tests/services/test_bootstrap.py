@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import string
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
@@ -19,6 +21,14 @@ from bookmyshow.adapters.memory import (
     SequentialIds,
 )
 from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
+from bookmyshow.adapters.sql import (
+    SqlCouponRedemptions,
+    SqlIdempotencyStore,
+    SqlSeatHolds,
+    SqlSeatSales,
+    SqlUnitOfWorkFactory,
+)
+from bookmyshow.adapters.sql.migrate import upgrade
 from bookmyshow.bootstrap import (
     Backend,
     BackendNotAvailable,
@@ -34,6 +44,7 @@ from bookmyshow.domain.booking import BookingStatus
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.events import BookingConfirmed, SeatsHeld
 from bookmyshow.domain.holds import HoldPolicy
+from bookmyshow.domain.users import Role
 from bookmyshow.ports.security import InvalidToken
 from bookmyshow.services.accounts import Accounts
 from bookmyshow.services.bookings import Bookings
@@ -80,13 +91,28 @@ def error_text(error: BaseException) -> str:
     return "\n".join(parts)
 
 
-def settings_error(**fields: str | None) -> BaseException:
-    """The error that building ``Settings(**fields)`` and the system it describes raises."""
+def settings_outcome(**fields: str | None) -> BaseException | None:
+    """The error that building ``Settings(**fields)`` and the system it describes raises, or
+    ``None`` when the system builds (it is closed again; building connects to nothing)."""
     try:
-        from_settings(Settings(**fields))  # type: ignore[arg-type]
+        app = from_settings(Settings(**fields))  # type: ignore[arg-type]
     except (InvalidInput, BackendNotAvailable) as error:
         return error
-    raise AssertionError(f"no error for {fields}")
+    asyncio.run(app.close())
+    return None
+
+
+def settings_error(**fields: str | None) -> BaseException:
+    """The error that building ``Settings(**fields)`` and the system it describes raises."""
+    error = settings_outcome(**fields)
+    if error is None:
+        raise AssertionError(f"no error for {fields}")
+    return error
+
+
+def outcome_text(error: BaseException | None) -> str:
+    """:func:`error_text` of an outcome; empty when the system was built."""
+    return "" if error is None else error_text(error)
 
 
 # --- in_memory(): every service over one set of ports ---------------------------------------------
@@ -313,9 +339,9 @@ def test_a_refused_url_never_shows_its_password() -> None:
     ],
 )
 def test_a_password_a_url_parser_would_misread_stays_hidden(url: str) -> None:
-    """Passwords with unencoded delimiters or odd characters get InvalidInput or
-    BackendNotAvailable, and are hidden all the same."""
-    assert "secret" not in error_text(settings_error(database_url=url))
+    """Passwords with unencoded delimiters or odd characters are refused with InvalidInput, or
+    built, and never shown in an error."""
+    assert "secret" not in outcome_text(settings_outcome(database_url=url))
 
 
 def test_a_short_token_secret_is_refused_without_showing_it() -> None:
@@ -430,20 +456,46 @@ def test_from_settings_refuses_anything_but_settings() -> None:
     assert info.value.field == "settings"
 
 
-@pytest.mark.parametrize("redis_url", [None, REDIS])
-def test_a_database_url_names_the_missing_backend_and_hides_the_password(
-    redis_url: str | None,
-) -> None:
-    """No SQL adapter yet: BackendNotAvailable names "sql" and the URL with its password hidden."""
+def test_a_redis_url_names_the_missing_backend_and_hides_the_password() -> None:
+    """No Redis adapter yet: BackendNotAvailable names "redis" and hides both passwords."""
     with pytest.raises(BackendNotAvailable) as info:
-        from_settings(Settings(database_url=DB, redis_url=redis_url))
+        from_settings(Settings(database_url=DB, redis_url=REDIS))
     error = info.value
     assert error.code == "backend_not_available"
-    assert error.backend == "sql"
-    assert error.url == "mysql+asyncmy://app:***@db.internal:3306/bookmyshow"
+    assert error.backend == "redis"
+    assert error.url == "redis://:***@cache.internal:6379/0"
     text = error_text(error)
     assert "hunter2-secret" not in text
     assert "redis-pass-42" not in text
+
+
+async def test_a_database_url_builds_the_sql_system(tmp_path: Path) -> None:
+    """With only a database URL every durable port is SQL, and the system runs on that file."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
+    await upgrade(url)
+    app = from_settings(Settings(database_url=url, token_secret=SECRET))
+    try:
+        ports = app.ports
+        assert isinstance(ports.uow, SqlUnitOfWorkFactory)
+        assert isinstance(ports.holds, SqlSeatHolds)
+        assert isinstance(ports.sales, SqlSeatSales)
+        assert isinstance(ports.idempotency, SqlIdempotencyStore)
+        assert isinstance(ports.coupon_redemptions, SqlCouponRedemptions)
+        # The SQLite reader is a second engine on the same file, used for browsing.
+        assert isinstance(ports.replica_uow, SqlUnitOfWorkFactory)
+        admin = await app.accounts.provision(
+            "root@example.com", "Root", "correct horse battery", [Role.PLATFORM_ADMIN]
+        )
+        city = await app.catalog.add_city(admin.principal(), name="Pune")
+        assert await app.browsing.cities(None) == [city]
+    finally:
+        await app.close()
+    # A second system over the same file sees what the first committed.
+    again = from_settings(Settings(database_url=url, token_secret=SECRET))
+    try:
+        assert [c.name for c in await again.browsing.cities(None)] == ["Pune"]
+    finally:
+        await again.close()
 
 
 # --- passwords never leak -------------------------------------------------------------------------
@@ -474,12 +526,12 @@ def test_no_password_ever_appears_in_a_settings_error(
     fields: dict[str, str | None] = {kind: url}
     if kind == "redis_url":
         fields["database_url"] = "sqlite+aiosqlite:///tickets.db"
-    error = settings_error(**fields)
-    blank = settings_error(**{**fields, kind: f"{scheme}://{user}:@{host}/{path}"})
+    error = settings_outcome(**fields)
+    blank = settings_outcome(**{**fields, kind: f"{scheme}://{user}:@{host}/{path}"})
     assert type(error) is type(blank)
-    assert error_text(error) == error_text(blank)
-    assume(password.strip() and password not in error_text(blank))
-    assert password not in error_text(error)
+    assert outcome_text(error) == outcome_text(blank)
+    assume(password.strip() and password not in outcome_text(blank))
+    assert password not in outcome_text(error)
 
 
 def test_the_repr_of_settings_hides_credentials() -> None:
@@ -493,3 +545,16 @@ def test_the_repr_of_settings_hides_credentials() -> None:
     for secret in ("hunter2hunter2", "redispass99", "topsecret"):
         assert secret not in text
     assert "db/tickets" in text
+
+
+def test_a_replica_url_is_read_from_the_environment_and_needs_a_primary() -> None:
+    """BOOKMYSHOW_DATABASE_REPLICA_URL fills database_replica_url; alone it is InvalidInput."""
+    replica = "mysql+asyncmy://reader:replica-pass-7@replica.internal/bookmyshow"
+    settings = Settings.from_env(
+        {"BOOKMYSHOW_DATABASE_URL": DB, "BOOKMYSHOW_DATABASE_REPLICA_URL": replica}
+    )
+    assert settings.database_replica_url == replica
+    assert "replica-pass-7" not in repr(settings)
+    with pytest.raises(InvalidInput) as info:
+        Settings(database_replica_url=replica)
+    assert info.value.field == "database_replica_url"
