@@ -258,6 +258,34 @@ async def test_two_relays_publish_each_event_once_in_order(
         assert mine == [e for e in appended if aggregate_id_of(e) == aggregate]
 
 
+async def test_writers_are_not_blocked_while_a_relay_publishes(
+    database: SqlDatabase, prefix: str
+) -> None:
+    """While the relay publishes a batch, other transactions still commit (a handler may write),
+    and their events follow in the next batch."""
+    first, second = _movie(f"{prefix}a", 1), _movie(f"{prefix}b", 2)
+    await _commit(database, [first])
+    entered, appended = asyncio.Event(), asyncio.Event()
+    published: list[DomainEvent] = []
+
+    class Waiting:
+        """Holds its first batch until the other transaction has committed."""
+
+        async def publish(self, events: Sequence[DomainEvent]) -> None:
+            entered.set()
+            await asyncio.wait_for(appended.wait(), timeout=20)
+            published.extend(events)
+
+    relay = OutboxRelay(database, Waiting())
+    task = asyncio.create_task(relay.relay_once())
+    await asyncio.wait_for(entered.wait(), timeout=20)
+    await asyncio.wait_for(_commit(database, [second]), timeout=10)
+    appended.set()
+    assert await task == 1
+    assert await relay.relay_once() == 1
+    assert [e for e in published if aggregate_id_of(e).startswith(prefix)] == [first, second]
+
+
 async def test_run_relays_until_stopped(database: SqlDatabase, prefix: str) -> None:
     """run() publishes events as they are committed and returns once stop is set."""
     recorder = Recorder()
