@@ -71,7 +71,7 @@ def _session_mariadb() -> Iterator[str]:
     if not _reachable(_HOST, _PORT):
         pytest.skip(f"MariaDB is unreachable at {_HOST}:{_PORT} (see ../shared/SERVICES.md)")
     name = f"bms_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    asyncio.run(_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"))
     url = f"mysql+asyncmy://{_USER}@{_HOST}:{_PORT}/{name}"
     try:
         asyncio.run(upgrade(url))

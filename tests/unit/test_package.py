@@ -31,6 +31,8 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 def _modules() -> list[ModuleType]:
     found = []
     for info in pkgutil.walk_packages(bookmyshow.__path__, prefix="bookmyshow."):
+        if info.name == "bookmyshow.adapters.sql.migrations.env":
+            continue  # Alembic's environment script: it runs only inside a migration.
         # The shipped contract suite needs pytest, and adapters may need their extras.
         if info.name.startswith(("bookmyshow.adapters.", "bookmyshow.testing")):
             try:

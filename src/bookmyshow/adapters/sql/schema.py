@@ -5,8 +5,10 @@ rows to and from the attrs classes explicitly.
 
 Conventions:
 
-* Ids, codes and seat labels are ``VARCHAR`` compared byte for byte (``utf8mb4_bin`` on MySQL and
-  MariaDB, whose default collation would make ``"a1"`` and ``"A1"`` the same key).
+* Ids, codes and seat labels are ``VARCHAR`` compared byte for byte, without padding: the
+  migrations create MySQL/MariaDB tables in ``utf8mb4_0900_bin`` / ``utf8mb4_nopad_bin`` (the
+  default collation would make ``"a1"`` and ``"A1"`` one key, and the ``_bin`` ones ``"k"`` and
+  ``"k "``).  The migrations are the DDL of record: they pick the collation the server has.
 * Money is an integer amount of minor units (paise) beside a three-letter currency.
 * Instants are stored as UTC without an offset, to the microsecond (:class:`UtcDateTime`), and
   come back timezone-aware.
@@ -79,12 +81,9 @@ metadata = MetaData(
     }
 )
 
-# Byte-wise comparison and full Unicode on MySQL/MariaDB; other dialects ignore these.
-_TABLE_ARGS: Final[dict[str, Any]] = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
-}
+# InnoDB and full Unicode on MySQL/MariaDB (other dialects ignore these); the byte-wise, no-pad
+# collation depends on the server, so the migrations choose it.
+_TABLE_ARGS: Final[dict[str, Any]] = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4"}
 
 
 class UtcDateTime(TypeDecorator[datetime]):

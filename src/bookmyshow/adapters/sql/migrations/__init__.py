@@ -1,1 +1,6 @@
-"""Alembic migrations shipped inside the package (run them with :mod:`bookmyshow.adapters.sql.migrate`)."""
+"""Alembic migrations shipped inside the package.
+
+Run them with :mod:`bookmyshow.adapters.sql.migrate` or ``bookmyshow db upgrade``.
+"""
+
+__all__: list[str] = []

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
 
+__all__ = ["downgrade", "upgrade"]
+
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}

@@ -7,6 +7,8 @@ Create Date: 2026-11-26 16:53:36.987470
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import mysql
@@ -14,6 +16,22 @@ from sqlalchemy.dialects import mysql
 # Instants: naive UTC, microseconds kept (DATETIME(6) on MySQL/MariaDB).
 _INSTANT = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
+
+def _options() -> dict[str, Any]:
+    """InnoDB tables in utf8mb4 that compare keys byte for byte *without* padding: the ``_bin``
+    collations ignore trailing spaces, so ``"k"`` and ``"k "`` would be one key."""
+    bind = op.get_bind()
+    if bind.dialect.name != "mysql":
+        return {}
+    mariadb = bool(getattr(bind.dialect, "is_mariadb", False))
+    return {
+        "mysql_engine": "InnoDB",
+        "mysql_charset": "utf8mb4",
+        "mysql_collate": "utf8mb4_nopad_bin" if mariadb else "utf8mb4_0900_bin",
+    }
+
+
+__all__ = ["downgrade", "upgrade"]
 
 revision = "0001"
 down_revision = None
@@ -31,9 +49,7 @@ def upgrade() -> None:
         sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("city_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_table(
         "coupon_redemptions",
@@ -41,9 +57,7 @@ def upgrade() -> None:
         sa.Column("coupon_code", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("redemption_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_coupon_redemptions_coupon_code_user_id"),
@@ -57,9 +71,7 @@ def upgrade() -> None:
         sa.Column("coupon_code", sa.String(length=64), nullable=False),
         sa.Column("total", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("coupon_code"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_table(
         "coupons",
@@ -76,9 +88,7 @@ def upgrade() -> None:
         sa.Column("non_cancellable", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("code"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_coupons_valid_from_valid_until"),
@@ -92,9 +102,7 @@ def upgrade() -> None:
         sa.Column("show_id", sa.String(length=128), nullable=False),
         sa.Column("last_token", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("show_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_table(
         "hold_seats",
@@ -102,9 +110,7 @@ def upgrade() -> None:
         sa.Column("seat", sa.String(length=32), nullable=False),
         sa.Column("hold_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("show_id", "seat"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_hold_seats_show_id_hold_id"), "hold_seats", ["show_id", "hold_id"], unique=False
@@ -122,9 +128,7 @@ def upgrade() -> None:
         sa.Column("max_expires_at", _INSTANT, nullable=False),
         sa.Column("claimed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("show_id", "hold_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_holds_show_id_expires_at"), "holds", ["show_id", "expires_at"], unique=False
@@ -140,9 +144,7 @@ def upgrade() -> None:
         sa.Column("response", sa.Text(), nullable=True),
         sa.Column("until", _INSTANT, nullable=False),
         sa.PrimaryKeyConstraint("key"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(op.f("ix_idempotency_keys_until"), "idempotency_keys", ["until"], unique=False)
 
@@ -165,9 +167,7 @@ def upgrade() -> None:
         sa.Column("popularity", sa.BigInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("movie_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(op.f("ix_movies_status"), "movies", ["status"], unique=False)
 
@@ -185,9 +185,7 @@ def upgrade() -> None:
         sa.Column("occurred_at", _INSTANT, nullable=False),
         sa.Column("published_at", _INSTANT, nullable=True),
         sa.PrimaryKeyConstraint("position"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_outbox_published_at_position"),
@@ -202,9 +200,7 @@ def upgrade() -> None:
         sa.Column("seat", sa.String(length=32), nullable=False),
         sa.Column("fence", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("show_id", "seat"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_table(
         "sold_seats",
@@ -213,9 +209,7 @@ def upgrade() -> None:
         sa.Column("booking_id", sa.String(length=128), nullable=False),
         sa.Column("fencing_token", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("show_id", "seat"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_sold_seats_show_id_booking_id"),
@@ -238,9 +232,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("user_id"),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_table(
         "reviews",
@@ -261,9 +253,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("review_id"),
         sa.UniqueConstraint("movie_id", "user_id", name=op.f("uq_reviews_movie_id_user_id")),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_reviews_movie_id_created_at"), "reviews", ["movie_id", "created_at"], unique=False
@@ -284,9 +274,7 @@ def upgrade() -> None:
             ["city_id"], ["cities.city_id"], name=op.f("fk_theaters_city_id_cities")
         ),
         sa.PrimaryKeyConstraint("theater_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(op.f("ix_theaters_city_id_name"), "theaters", ["city_id", "name"], unique=False)
 
@@ -302,9 +290,7 @@ def upgrade() -> None:
             ["theater_id"], ["theaters.theater_id"], name=op.f("fk_screens_theater_id_theaters")
         ),
         sa.PrimaryKeyConstraint("screen_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_screens_theater_id_name"), "screens", ["theater_id", "name"], unique=False
@@ -336,9 +322,7 @@ def upgrade() -> None:
             ["theater_id"], ["theaters.theater_id"], name=op.f("fk_shows_theater_id_theaters")
         ),
         sa.PrimaryKeyConstraint("show_id"),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_shows_movie_id_starts_at"), "shows", ["movie_id", "starts_at"], unique=False
@@ -390,9 +374,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "user_id", "idempotency_key", name=op.f("uq_bookings_user_id_idempotency_key")
         ),
-        mysql_charset="utf8mb4",
-        mysql_collate="utf8mb4_bin",
-        mysql_engine="InnoDB",
+        **_options(),
     )
     op.create_index(
         op.f("ix_bookings_show_id_created_at"), "bookings", ["show_id", "created_at"], unique=False

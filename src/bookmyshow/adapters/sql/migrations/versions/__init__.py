@@ -1,1 +1,3 @@
 """Migration revisions, oldest first."""
+
+__all__: list[str] = []
