@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
 from bookmyshow.adapters.sql.inventory import SqlSeatHolds, SqlSeatSales
 from bookmyshow.adapters.sql.schema import hold_counters, hold_seats, holds
+from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import HoldLimitExceeded, HoldRequest, SeatsUnavailable
 from bookmyshow.testing.contracts.inventory import (
     CONTRACT_POLICY,
@@ -137,3 +138,23 @@ async def test_refused_calls_on_an_unknown_show_leave_no_row(sql_database: SqlDa
     assert list(await seats.purge_expired(show, now=EPOCH)) == []
     assert list(await seats.active_holds(show, now=EPOCH)) == []
     assert await _rows(sql_database, show) == {"counter": None, "holds": [], "seats": []}
+
+
+async def test_values_longer_than_their_columns_are_invalid_input(
+    sql_database: SqlDatabase,
+) -> None:
+    """An over-long id or seat label is InvalidInput on every backend, and nothing is written."""
+    show = f"show-{uuid.uuid4().hex[:12]}"
+    seats = SqlSeatHolds(sql_database)
+    with pytest.raises(InvalidInput) as owner:
+        await seats.hold(_request(show, "h1", "o" * 129, {"A1"}), now=EPOCH)
+    assert owner.value.field == "owner_id"
+    with pytest.raises(InvalidInput) as seat:
+        await seats.hold(_request(show, "h1", "alice", {"A" * 33}), now=EPOCH)
+    assert seat.value.field == "seat"
+    sales = SqlSeatSales(sql_database)
+    with pytest.raises(InvalidInput) as booking:
+        await sales.sell(show, "b" * 129, frozenset({"A1"}), fencing_token=1)
+    assert booking.value.field == "booking_id"
+    assert await _rows(sql_database, show) == {"counter": None, "holds": [], "seats": []}
+    assert await sales.sold_seats(show) == {}

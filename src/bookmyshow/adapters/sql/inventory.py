@@ -2,21 +2,24 @@
 
 **Holds.**  Every operation that changes a show's holds is one transaction
 (:meth:`~bookmyshow.adapters.sql.database.SqlDatabase.write`) that first locks the show's
-``hold_counters`` row (``SELECT … FOR UPDATE``; :meth:`SqlSeatHolds.hold` creates the row the first
-time), then touches seat rows in sorted order.  That one row lock puts every change to a show's
-holds in a single queue, so two holds can never deadlock each other, the per-user cap is checked
-and enforced atomically, and the fencing token (``hold_counters.last_token``, never deleted)
-strictly increases per show, across restarts too.  ``hold_seats`` names, per seat, the hold that
-has it, live or lapsed: exactly the seats of each row of ``holds``.  Whether a hold is live is
-decided only by comparing its ``expires_at`` with the ``now`` passed in; a hold that lapsed on a
-requested seat is dropped whole by the hold that takes the seat over, as ``ShowHolds`` does.
-Reads take no lock.
+``hold_counters`` row (``SELECT … FOR UPDATE``; the first hold of a show creates the row in a
+transaction of its own), then touches seat rows in sorted order.  That one row lock puts every
+change to a show's holds in a single queue, so two holds can never deadlock each other, the
+per-user cap is checked and enforced atomically, and the fencing token
+(``hold_counters.last_token``, never deleted) strictly increases per show, across restarts too.
+``hold_seats`` names, per seat, the hold that has it, live or lapsed: exactly the seats of each
+row of ``holds``.  Whether a hold is live is decided only by comparing its ``expires_at`` with the
+``now`` passed in; a hold that lapsed on a requested seat is dropped whole by the hold that takes
+the seat over, as ``ShowHolds`` does.  Reads take no lock; like the sold-seat reads, they go
+where every commit is visible (never to a lagging replica), as the hold protocol needs.
 
 **Sales.**  The database itself guards a sale: ``sold_seats`` is keyed by (show, seat), so a
 second sale of a seat fails in the database whatever the caller does.  A sale first locks the
 seats' ``seat_fences`` rows in sorted order, refuses seats sold to anyone (an exact retry is a
 no-op) and then a token not greater than a fence (``StaleFencingToken``), and only then writes:
-the ``sold_seats`` rows in one statement, then the raised fences.  Returning a booking deletes its
+the ``sold_seats`` rows in one statement, then the raised fences.  A seat's first sale finds no
+fence row to lock; should another sale create that fence in the meantime, this sale undoes its
+insert and is decided again, with the fence locked.  Returning a booking deletes its
 ``sold_seats`` rows; the fences stay.
 
 :func:`sell_in`, :func:`return_in` and :func:`sold_in` work on a connection inside a caller's
@@ -240,13 +243,19 @@ async def _seats_owned(
     )
 
 
-async def _hold_in(connection: AsyncConnection, request: HoldRequest, now: datetime) -> Hold:
+async def _hold_in(
+    connection: AsyncConnection, request: HoldRequest, now: datetime, *, create: bool
+) -> Hold:
     """``ShowHolds.hold`` as one transaction: grant ``request`` whole, or raise having written
-    nothing (:class:`_NewShow` when the show's counter row is still to be created)."""
+    nothing.  A show without a counter row raises :class:`_NewShow`, unless ``create``: then the
+    row is created here."""
     show_id = request.show_id
     last_token = await _lock_show(connection, show_id)
     if last_token is None:
-        raise _NewShow
+        if not create:
+            raise _NewShow
+        await _create_counter(connection, show_id)
+        last_token = (await connection.execute(_counter(show_id))).scalar_one()
     if await _find(connection, show_id, request.hold_id) is not None:
         raise InvalidInput(field="hold_id", reason="hold id already used for this show")
     seats = sorted(request.seats)
@@ -328,7 +337,9 @@ class SqlSeatHolds:
         )
         _check_seats(hold_seats, request.seats)
         try:
-            return await self.database.write(lambda connection: _hold_in(connection, request, now))
+            return await self.database.write(
+                lambda connection: _hold_in(connection, request, now, create=False)
+            )
         except _NewShow:
             # Created in a transaction of its own: inserting new keys at the end of the index
             # takes gap locks that deadlock when many first holds of a show arrive at once; this
@@ -336,8 +347,10 @@ class SqlSeatHolds:
             await self.database.write(
                 lambda connection: _create_counter(connection, request.show_id)
             )
-        # The row is never deleted, so this run finds it.
-        return await self.database.write(lambda connection: _hold_in(connection, request, now))
+        # Counter rows are never deleted, so this run finds it (and would create it otherwise).
+        return await self.database.write(
+            lambda connection: _hold_in(connection, request, now, create=True)
+        )
 
     async def get(self, show_id: str, hold_id: str, *, now: datetime) -> Hold:
         """The live hold; raises ``HoldNotFound`` (or its subclass ``HoldExpired``)."""
