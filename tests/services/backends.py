@@ -10,12 +10,14 @@ in-memory wiring itself stay in memory only.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Final
 
 import pytest
 from attrs import frozen
+from hypothesis import settings
 
 from bookmyshow.adapters.memory import MemoryEventBus
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
@@ -33,6 +35,7 @@ __all__ = [
     "JourneyBackend",
     "Opened",
     "backend_params",
+    "sql_timeout_s",
     "wire",
 ]
 
@@ -56,8 +59,14 @@ JOURNEY_MODULES: Final = frozenset(
 """The modules under ``tests/services`` whose ``ports``-based tests run on every backend."""
 
 SQL_TIMEOUT_S: Final = 60
-"""Per-test timeout of a SQL-backed journey: a hung connection fails the test in a minute,
-not after the suite-wide five."""
+"""The base per-test timeout of a SQL-backed journey: a hung connection fails the test in about
+a minute, not after the suite-wide five (see :func:`sql_timeout_s`)."""
+
+
+def sql_timeout_s(*, per_example_s: float = 0.1) -> int:
+    """:data:`SQL_TIMEOUT_S` plus ``per_example_s`` for each example the loaded Hypothesis
+    profile runs, so that the "thorough" profile's property journeys are not cut short."""
+    return SQL_TIMEOUT_S + math.ceil(per_example_s * settings().max_examples)
 
 
 @frozen(kw_only=True)
@@ -138,9 +147,10 @@ class JourneyBackend:
         raise ValueError(f"no database configured for backend {self.name!r}")
 
 
-def backend_params(*, sql_timeout_s: int = SQL_TIMEOUT_S) -> list[pytest.ParameterSet]:
-    """The ``backend`` parameters: memory, then SQLite and MariaDB with a timeout each."""
-    timeout = pytest.mark.timeout(sql_timeout_s)
+def backend_params(*, timeout_s: int | None = None) -> list[pytest.ParameterSet]:
+    """The ``backend`` parameters: memory, then SQLite and MariaDB, each with a timeout of
+    ``timeout_s`` (default :func:`sql_timeout_s`)."""
+    timeout = pytest.mark.timeout(sql_timeout_s() if timeout_s is None else timeout_s)
     return [
         pytest.param(name, id=name, marks=() if name == "memory" else (timeout,))
         for name in BACKENDS

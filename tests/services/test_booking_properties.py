@@ -1,4 +1,8 @@
-"""Random journeys of several customers: money and seats reconcile after every step."""
+"""Random journeys of several customers: money and seats reconcile after every step.
+
+The machine runs on every backend (``backend`` is parametrized by ``tests/services/conftest.py``);
+each example starts from an empty store of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -15,6 +20,7 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 
 from bookmyshow.adapters.memory import (
@@ -30,12 +36,19 @@ from bookmyshow.adapters.memory.payments import (
     CARD_TIMEOUT_CAPTURED,
     CARD_TIMEOUT_NOT_CAPTURED,
 )
-from bookmyshow.bootstrap import Ticketing, in_memory
+from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.booking import Booking, BookingStatus
 from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.holds import Hold
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.users import Principal
+from tests.services.backends import (
+    JourneyBackend,
+    Opened,
+    backend_params,
+    sql_timeout_s,
+    wire,
+)
 from tests.services.world import World, all_bookings, build_world
 
 T = TypeVar("T")
@@ -54,17 +67,25 @@ CARDS = [
 class BookingJourneys(RuleBasedStateMachine):
     """Three customers hold, check out, pay, cancel and wait, while operations run."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: JourneyBackend) -> None:
         super().__init__()
         self.loop = asyncio.new_event_loop()
         self.clock = ManualClock()
-        self.app: Ticketing = in_memory(
-            clock=self.clock,
-            ids=SequentialIds(),
-            passwords=ScryptPasswordHasher.fast_for_tests(),
-            token_secret=b"s" * 32,
+        self.opened: Opened = self.run(
+            backend.open(
+                clock=self.clock,
+                ids=SequentialIds(),
+                passwords=ScryptPasswordHasher.fast_for_tests(),
+                token_secret=b"s" * 32,
+            )
         )
-        self.world: World = self.run(build_world(self.app, self.clock))
+        self.app: Ticketing = wire(self.opened.ports)
+        try:
+            self.world: World = self.run(build_world(self.app, self.clock))
+        except BaseException:
+            # Hypothesis calls teardown only on a machine it got: release the store here.
+            self.teardown()
+            raise
         self.customers: list[Principal] = [self.world.alice, self.world.bob]
         self.holds: list[Hold] = []
         self.bookings: list[str] = []
@@ -82,8 +103,11 @@ class BookingJourneys(RuleBasedStateMachine):
             return None
 
     def teardown(self) -> None:
-        """Close the loop."""
-        self.loop.close()
+        """Close the store (its database engines), then the loop."""
+        try:
+            self.run(self.opened.close())
+        finally:
+            self.loop.close()
 
     @initialize(customer=st.integers(0, 1))
     def a_third_customer(self, customer: int) -> None:
@@ -225,7 +249,17 @@ class BookingJourneys(RuleBasedStateMachine):
         assert sold == expected
 
 
-BookingJourneys.TestCase.settings = settings(
-    BookingJourneys.TestCase.settings, stateful_step_count=30
+# About a second per example on SQL (40 s for the "ci" profile's 40): allow three.
+@pytest.mark.parametrize(
+    "backend", backend_params(timeout_s=sql_timeout_s(per_example_s=3)), indirect=True
 )
-TestBookingJourneys = BookingJourneys.TestCase
+def test_booking_journeys(backend: JourneyBackend) -> None:
+    """Random journeys of three customers keep money and seats reconciled after every step."""
+
+    class OnBackend(BookingJourneys):
+        """The journeys on this run's backend."""
+
+        def __init__(self) -> None:
+            super().__init__(backend)
+
+    run_state_machine_as_test(OnBackend, settings=settings(stateful_step_count=30))
