@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
 from attrs import define, evolve
-from sqlalchemy import Insert, delete, insert, select, update
+from sqlalchemy import Insert, Select, Table, delete, insert, select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -92,7 +92,7 @@ async def _read_latest(
     return await database.write(work)
 
 
-def _check_seats(table: Any, seats: Iterable[str]) -> None:
+def _check_seats(table: Table, seats: Iterable[str]) -> None:
     for seat in seats:
         check_fits(table, {"seat": seat})
 
@@ -106,7 +106,8 @@ def _hold_from(row: RowMapping) -> Hold:
         hold_id=row["hold_id"],
         show_id=row["show_id"],
         owner_id=row["owner_id"],
-        seats=converter.structure(row["seats"], frozenset[str]),
+        # Hold's converter checks the stored list (InvalidInput for anything but labels).
+        seats=row["seats"],
         token=row["token"],
         created_at=row["created_at"],
         expires_at=row["expires_at"],
@@ -129,7 +130,7 @@ def _hold_values(hold: Hold) -> dict[str, Any]:
     }
 
 
-def _counter(show_id: str) -> Any:
+def _counter(show_id: str) -> Select[Any]:
     return (
         select(hold_counters.c.last_token)
         .where(hold_counters.c.show_id == show_id)
@@ -237,10 +238,7 @@ async def _seats_owned(
     query = select(holds.c.seats).where(
         holds.c.show_id == show_id, holds.c.owner_id == owner_id, holds.c.expires_at > now
     )
-    return sum(
-        len(converter.structure(seats, frozenset[str]))
-        for seats in (await connection.execute(query)).scalars()
-    )
+    return sum(len(seat_set(seats)) for seats in (await connection.execute(query)).scalars())
 
 
 async def _hold_in(
@@ -483,7 +481,7 @@ class _Raced(Exception):
         self.error = error
 
 
-def _duplicate_of(exc: IntegrityError, table: Any) -> bool:
+def _duplicate_of(exc: IntegrityError, table: Table) -> bool:
     return violated_columns(exc, table) is not None
 
 
