@@ -11,7 +11,8 @@ in-memory wiring itself stay in memory only.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Final
 
@@ -19,11 +20,12 @@ import pytest
 from attrs import frozen
 from hypothesis import settings
 
-from bookmyshow.adapters.memory import MemoryEventBus
+from bookmyshow.adapters.memory import MemoryEventBus, ScryptPasswordHasher, SequentialIds
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
 from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports, sql_ports
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.ids import IdGenerator
+from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.security import PasswordHasher
 from bookmyshow.services.context import Policies, Ports
 from tests.sql_backends import copy_sqlite, empty_tables
@@ -63,7 +65,7 @@ SQL_TIMEOUT_S: Final = 60
 a minute, not after the suite-wide five (see :func:`sql_timeout_s`)."""
 
 
-def sql_timeout_s(*, per_example_s: float = 0.1) -> int:
+def sql_timeout_s(*, per_example_s: float = 0.3) -> int:
     """:data:`SQL_TIMEOUT_S` plus ``per_example_s`` for each example the loaded Hypothesis
     profile runs, so that the "thorough" profile's property journeys are not cut short."""
     return SQL_TIMEOUT_S + math.ceil(per_example_s * settings().max_examples)
@@ -101,8 +103,10 @@ class JourneyBackend:
         ids: IdGenerator,
         passwords: PasswordHasher,
         token_secret: bytes,
+        search: MovieSearch | None = None,
     ) -> Opened:
-        """Ports on this backend over an empty store, with the given clock, ids and hashing.
+        """Ports on this backend over an empty store, with the given clock, ids and hashing
+        (and ``search`` as the index, if given).
 
         Whatever is not durable (payments, events, tokens, notifications, search) is the
         in-memory adapter on every backend, so the journeys' checks of the gateway and the
@@ -110,12 +114,17 @@ class JourneyBackend:
         """
         if self.name == "memory":
             ports = in_memory_ports(
-                clock=clock, ids=ids, passwords=passwords, token_secret=token_secret
+                clock=clock, ids=ids, passwords=passwords, token_secret=token_secret, search=search
             )
             return Opened(ports=ports, close=_nothing)
         database, cleanup = await self._empty_database()
         ports = sql_ports(
-            database, clock=clock, ids=ids, passwords=passwords, token_secret=token_secret
+            database,
+            clock=clock,
+            ids=ids,
+            passwords=passwords,
+            token_secret=token_secret,
+            search=search,
         )
 
         async def close() -> None:
@@ -123,6 +132,41 @@ class JourneyBackend:
             cleanup()
 
         return Opened(ports=ports, close=close)
+
+    @asynccontextmanager
+    async def fresh_ports(
+        self, *, clock: Clock, search: MovieSearch | None = None
+    ) -> AsyncIterator[Ports]:
+        """Ports on this backend over an empty store, with sequential ids, fast hashing and a
+        fixed token secret; closed when the block ends.
+
+        For tests that need a fresh store more than once per test (one per Hypothesis example)
+        or their own search index.
+        """
+        opened = await self.open(
+            clock=clock,
+            ids=SequentialIds(),
+            passwords=ScryptPasswordHasher.fast_for_tests(),
+            token_secret=b"t" * 32,
+            search=search,
+        )
+        try:
+            yield opened.ports
+        finally:
+            await opened.close()
+
+    @asynccontextmanager
+    async def system(
+        self,
+        *,
+        clock: Clock,
+        policies: Policies | None = None,
+        search: MovieSearch | None = None,
+    ) -> AsyncIterator[Ticketing]:
+        """The whole system (:func:`wire`) over :meth:`fresh_ports`; closed when the block
+        ends."""
+        async with self.fresh_ports(clock=clock, search=search) as ports:
+            yield wire(ports, policies)
 
     async def _empty_database(self) -> tuple[SqlDatabase, Callable[[], None]]:
         """A migrated database with no rows, and what removes it once its engines are closed."""

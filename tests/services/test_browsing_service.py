@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from attrs import evolve, frozen
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookmyshow.adapters.memory import ManualClock, MemoryUnitOfWorkFactory, SequentialIds
@@ -29,6 +29,7 @@ from bookmyshow.services.browsing import (
 )
 from bookmyshow.services.catalog import Catalog
 from bookmyshow.services.context import Policies, Ports
+from tests.services.backends import JourneyBackend
 
 ADMIN = Principal(user_id="admin-1", roles={Role.PLATFORM_ADMIN})
 ASHA = Principal(user_id="asha", roles={Role.CUSTOMER})
@@ -385,16 +386,22 @@ async def test_seat_map_of_a_started_show_is_not_bookable(
 _ALL_SELLABLE = sorted(label for labels in SELLABLE.values() for label in labels)
 
 
+# ``backend`` only says where to open a fresh store: sharing it between examples is safe.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     held=st.lists(st.sampled_from(_ALL_SELLABLE), unique=True, max_size=len(_ALL_SELLABLE)),
     sold=st.frozensets(st.sampled_from(_ALL_SELLABLE)),
 )
 async def test_seats_left_is_sellable_minus_held_or_sold(
-    held: list[str], sold: frozenset[str]
+    backend: JourneyBackend, held: list[str], sold: frozenset[str]
 ) -> None:
     """For any held and sold seats, left = sellable - |held or sold|; map and listing agree."""
-    clock = ManualClock()
-    ports = in_memory_ports(clock=clock, ids=SequentialIds(), token_secret=b"t" * 32)
+    async with backend.fresh_ports(clock=ManualClock()) as ports:
+        await _count_seats_left(ports, held, sold)
+
+
+async def _count_seats_left(ports: Ports, held: list[str], sold: frozenset[str]) -> None:
+    """The body of :func:`test_seats_left_is_sellable_minus_held_or_sold` over ``ports``."""
     catalog, browsing = Catalog(ports, Policies()), Browsing(ports, Policies())
     w = await build(catalog)
     show = await schedule(catalog, w, DAY2.replace(hour=10))

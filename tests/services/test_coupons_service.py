@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 from attrs import evolve
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher, SequentialIds
-from bookmyshow.bootstrap import in_memory_ports
+from bookmyshow.adapters.memory import ManualClock
 from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import InvalidInput, PermissionDenied
 from bookmyshow.domain.money import Money
@@ -20,6 +19,7 @@ from bookmyshow.domain.users import Principal, Role
 from bookmyshow.ports.errors import Conflict, NotFound
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
+from tests.services.backends import JourneyBackend
 
 ADMIN = Principal(user_id="admin-1", roles={Role.PLATFORM_ADMIN})
 CUSTOMER = Principal(user_id="user-1", roles={Role.CUSTOMER})
@@ -132,6 +132,8 @@ async def test_list_valid_only_follows_the_window(coupons: Coupons, clock: Manua
         await coupons.list(ADMIN, valid_only="yes")  # type: ignore[arg-type]
 
 
+# ``backend`` only says where to open a fresh store: sharing it between examples is safe.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     windows=st.lists(
         st.tuples(st.integers(-3000, 3000), st.integers(1, 3000)), min_size=1, max_size=6
@@ -139,7 +141,7 @@ async def test_list_valid_only_follows_the_window(coupons: Coupons, clock: Manua
     data=st.data(),
 )
 async def test_valid_only_is_exactly_the_window_rule(
-    windows: list[tuple[int, int]], data: st.DataObject
+    backend: JourneyBackend, windows: list[tuple[int, int]], data: st.DataObject
 ) -> None:
     """For any windows and any clock time (often exactly on an edge), list(valid_only=True) is
     the coupons with valid_from <= now < valid_until, in code order."""
@@ -149,22 +151,20 @@ async def test_valid_only_is_exactly_the_window_rule(
         label="advance (minutes)",
     )
     clock = ManualClock()
-    ports = in_memory_ports(
-        clock=clock, ids=SequentialIds(), passwords=ScryptPasswordHasher.fast_for_tests()
-    )
-    service = Coupons(ports, Policies())
-    start = clock.now()
-    made = [
-        coupon(f"C{n}", starts=start + timedelta(minutes=s), lasts=timedelta(minutes=length))
-        for n, (s, length) in enumerate(windows)
-    ]
-    for each in made:
-        await service.create(ADMIN, each)
-    now = clock.advance(timedelta(minutes=advance))
-    expected = sorted(
-        (c for c in made if c.valid_from <= now < c.valid_until), key=lambda c: c.code
-    )
-    assert list(await service.list(ADMIN, valid_only=True)) == expected
+    async with backend.fresh_ports(clock=clock) as ports:
+        service = Coupons(ports, Policies())
+        start = clock.now()
+        made = [
+            coupon(f"C{n}", starts=start + timedelta(minutes=s), lasts=timedelta(minutes=length))
+            for n, (s, length) in enumerate(windows)
+        ]
+        for each in made:
+            await service.create(ADMIN, each)
+        now = clock.advance(timedelta(minutes=advance))
+        expected = sorted(
+            (c for c in made if c.valid_from <= now < c.valid_until), key=lambda c: c.code
+        )
+        assert list(await service.list(ADMIN, valid_only=True)) == expected
 
 
 async def test_end_stops_a_running_coupon_now(coupons: Coupons, clock: ManualClock) -> None:

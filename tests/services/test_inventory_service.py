@@ -1,4 +1,9 @@
-"""SeatInventory: the hold-then-check and claim → sell → release protocol over the ports."""
+"""SeatInventory: the hold-then-check and claim → sell → release protocol over the ports.
+
+Tests over the ``inventory`` fixture run on every backend (the ``ports`` of
+``tests/services/conftest.py``); those that inject faults by subclassing the memory adapters run
+in memory only.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ from bookmyshow.domain.holds import (
 from bookmyshow.domain.sales import StaleFencingToken
 from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.inventory import SeatSales
+from bookmyshow.services.context import Ports
 from bookmyshow.services.inventory import (
     DEFAULT_CLAIM_LEASE,
     SeatInventory,
@@ -161,9 +167,9 @@ def store() -> MemoryInventoryStore:
 
 
 @pytest.fixture
-def inventory(store: MemoryInventoryStore) -> SeatInventory:
-    """SeatInventory over memory holds and sales."""
-    return SeatInventory(MemorySeatHolds(store), MemorySeatSales(store), claim_lease=LEASE)
+def inventory(ports: Ports) -> SeatInventory:
+    """SeatInventory over the backend's holds and sales (one store, empty at the start)."""
+    return SeatInventory(ports.holds, ports.sales, claim_lease=LEASE)
 
 
 def test_claim_lease_must_be_positive(store: MemoryInventoryStore) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookmyshow.adapters.memory import ManualClock, MemoryEventBus, SequentialIds
@@ -36,6 +36,7 @@ from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._units import read_unit
 from bookmyshow.services.context import Policies
+from tests.services.backends import JourneyBackend
 from tests.services.world import PRICES, ROWS, World
 
 IST = timedelta(hours=5, minutes=30)
@@ -559,18 +560,21 @@ async def assert_index_matches_repositories(app: Ticketing, screen: Screen) -> N
     assert await index_snapshot(app) == expected
 
 
-@settings(deadline=None)
+# ``backend`` only says where to open a fresh store: sharing it between examples is safe.
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=_OPS)
-async def test_event_driven_index_equals_the_repositories(ops: list[Op]) -> None:
+async def test_event_driven_index_equals_the_repositories(
+    backend: JourneyBackend, ops: list[Op]
+) -> None:
     """After any run of catalog and schedule changes, the index matches the repositories, and
     a wipe plus reindex_all gives the same index."""
-    app = in_memory(clock=ManualClock(), ids=SequentialIds())
-    screen = await small_cinema(app)
-    await apply(app, screen, ops)
-    await assert_index_matches_repositories(app, screen)
-    await wipe(app)
-    await app.indexer.reindex_all(ADMIN, batch_size=3)
-    await assert_index_matches_repositories(app, screen)
+    async with backend.system(clock=ManualClock()) as app:
+        screen = await small_cinema(app)
+        await apply(app, screen, ops)
+        await assert_index_matches_repositories(app, screen)
+        await wipe(app)
+        await app.indexer.reindex_all(ADMIN, batch_size=3)
+        await assert_index_matches_repositories(app, screen)
 
 
 class JitterySearch(MemoryMovieSearch):
@@ -601,27 +605,24 @@ class JitterySearch(MemoryMovieSearch):
 
 
 @pytest.mark.parametrize("seed", range(5))
-async def test_concurrent_changes_converge(seed: int) -> None:
+async def test_concurrent_changes_converge(seed: int, backend: JourneyBackend) -> None:
     """Renames and schedulings of one movie racing each other and a rebuild, through an index
     whose writes land late, leave the index as stored."""
-    app = in_memory(
-        clock=ManualClock(),
-        ids=SequentialIds(),
-        policies=Policies(unit_attempts=100),
-        search=JitterySearch(seed),
-    )
-    screen = await small_cinema(app)
-    movie = await add_movie(app, ADMIN, "Race")
-    base = datetime(2030, 3, 1, tzinfo=UTC)
-    await asyncio.gather(
-        *(app.catalog.update_movie(ADMIN, movie.movie_id, title=f"Race {n}") for n in range(8)),
-        *(schedule(app, ADMIN, movie, screen, base + n * timedelta(hours=4)) for n in range(8)),
-        app.indexer.reindex_all(ADMIN, batch_size=1),
-    )
-    await assert_index_matches_repositories(app, screen)
-    document = await app.ports.search.get(movie.movie_id)
-    assert document is not None
-    assert len(document.shows) == 8
+    async with backend.system(
+        clock=ManualClock(), policies=Policies(unit_attempts=100), search=JitterySearch(seed)
+    ) as app:
+        screen = await small_cinema(app)
+        movie = await add_movie(app, ADMIN, "Race")
+        base = datetime(2030, 3, 1, tzinfo=UTC)
+        await asyncio.gather(
+            *(app.catalog.update_movie(ADMIN, movie.movie_id, title=f"Race {n}") for n in range(8)),
+            *(schedule(app, ADMIN, movie, screen, base + n * timedelta(hours=4)) for n in range(8)),
+            app.indexer.reindex_all(ADMIN, batch_size=1),
+        )
+        await assert_index_matches_repositories(app, screen)
+        document = await app.ports.search.get(movie.movie_id)
+        assert document is not None
+        assert len(document.shows) == 8
 
 
 async def test_show_filters_mean_upcoming_shows_unless_dates_are_given(
