@@ -159,7 +159,14 @@ class Bookings:
         now = self._ports.clock.now()
         hold = await self._own_hold(actor, show_id, hold_id, now)
         priced, coupon = await self._price(actor, hold, coupon_code, now)
-        await read_unit(self._ports, lambda uow: self._check_no_open_booking(uow, hold))
+        try:
+            await read_unit(self._ports, lambda uow: self._check_no_open_booking(uow, hold))
+        except HoldInCheckout:
+            # A concurrent retry of this very checkout may have committed since we looked.
+            found = await self._by_key(actor.user_id, idempotency_key)
+            if found is None:
+                raise
+            return self._same_checkout(found, show_id, hold_id, coupon_code, idempotency_key)
         redemption = redemption_id(actor.user_id, idempotency_key)
         if coupon is not None:
             await self._ports.coupon_redemptions.redeem(
