@@ -36,6 +36,7 @@ from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._units import read_unit
 from bookmyshow.services.context import Policies
+from bookmyshow.services.search import stored_documents
 from tests.services.backends import JourneyBackend
 from tests.services.world import PRICES, ROWS, World
 
@@ -306,6 +307,22 @@ async def test_reindex_all_refuses_an_empty_batch(app: Ticketing, world: World) 
     """A batch size under 1 is bad input."""
     with pytest.raises(InvalidInput) as refused:
         await app.indexer.reindex_all(world.admin, batch_size=0)
+    assert refused.value.field == "batch_size"
+
+
+async def test_stored_documents_are_what_the_events_indexed(app: Ticketing, world: World) -> None:
+    """stored_documents yields every stored movie's document, retired ones too, exactly as the
+    events indexed them, whatever the batch size; a batch under 1 is bad input."""
+    for title in ("Alpha", "Beta", "Gamma"):
+        await add_movie(app, world.admin, title)
+    await app.catalog.retire_movie(world.admin, world.show.movie_id)
+    indexed = await index_snapshot(app)
+    for size in (1, 2, 500):
+        documents = [d async for d in stored_documents(app.ports, batch_size=size)]
+        assert {d.movie_id: d for d in documents} == indexed
+        assert len(documents) == len(indexed)
+    with pytest.raises(InvalidInput) as refused:
+        [d async for d in stored_documents(app.ports, batch_size=0)]
     assert refused.value.field == "batch_size"
 
 

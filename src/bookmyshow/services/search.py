@@ -64,6 +64,7 @@ __all__ = [
     "SEARCH_INACTIVE",
     "Search",
     "SearchIndexer",
+    "stored_documents",
 ]
 
 SEARCH_INACTIVE: Final = "search_inactive"
@@ -205,6 +206,27 @@ async def _documents(uow: UnitOfWork, movie_ids: Sequence[str]) -> list[MovieDoc
         if movie is not None:
             out.append(await _document(uow, movie, theaters))
     return out
+
+
+async def stored_documents(
+    ports: Ports, *, batch_size: int = REINDEX_BATCH
+) -> AsyncIterator[MovieDocument]:
+    """Every stored movie's search document (whatever its status), read ``batch_size`` movies
+    per unit of work: the input of an engine's full rebuild (e.g. Elasticsearch's new index
+    behind an alias).  Operator tooling: no permission is checked (use
+    :meth:`SearchIndexer.reindex_all` on behalf of a user).  Raises ``InvalidInput`` for a
+    ``batch_size`` under 1 and ``BackendUnavailable`` when a repository fails.
+    """
+    size = require_count(batch_size, "batch_size", minimum=1)
+
+    async def stored_ids(uow: UnitOfWork) -> list[str]:
+        return [movie.movie_id for movie in await uow.movies.list()]
+
+    movie_ids = await read_unit(ports, stored_ids)
+    for start in range(0, len(movie_ids), size):
+        batch = movie_ids[start : start + size]
+        for document in await read_unit(ports, partial(_documents, movie_ids=batch)):
+            yield document
 
 
 async def _movie_or_none(uow: UnitOfWork, movie_id: str) -> Movie | None:
