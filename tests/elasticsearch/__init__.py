@@ -1,0 +1,1 @@
+"""Tests of the Elasticsearch movie search adapter (pure translation, engine, contract)."""
