@@ -294,3 +294,14 @@ def test_indian_titles_match_typed_either_way() -> None:
     assert score(analyze("फ़िल्म"), title) == 6
     assert score(analyze("\u092b\u093c\u093f\u0932\u094d\u092e"), title) == 6
     assert score(analyze("फिल्म"), title) == 3  # the nukta left out: one edit
+
+
+def test_rating_keys_order_ratings_beyond_the_decimal_context_exactly() -> None:
+    """Ratings that differ only past 28 significant digits still sort apart, higher first, and
+    the cursor round-trips the exact key."""
+    low = doc("m1", rating=Decimal("10000000000000000000000000001"))
+    high = doc("m2", rating=Decimal("10000000000000000000000000002"))
+    low_key = sort_key(SortBy.RATING, low, 0)
+    high_key = sort_key(SortBy.RATING, high, 0)
+    assert high_key < low_key
+    assert decode_cursor(encode_cursor(SortBy.RATING, low_key), SortBy.RATING) == low_key

@@ -714,7 +714,9 @@ def sort_key(sort: SortBy, document: MovieDocument, hit_score: int) -> SortKey:
     sort = _sort(sort)
     require_instance(document, MovieDocument, "document")
     require_count(hit_score, "hit_score")
-    rating = -document.rating if document.rating is not None else Decimal(0)
+    # copy_negate, not unary minus: minus rounds to the context's 28 digits, and the key must
+    # order every finite Decimal exactly as the engines do.
+    rating = document.rating.copy_negate() if document.rating is not None else Decimal(0)
     rated = 0 if document.rating is not None else 1
     if sort is SortBy.RELEVANCE:
         return (-hit_score, -document.popularity, document.movie_id)
