@@ -82,6 +82,7 @@ _SQL_SCHEMES: Final = frozenset(
     {"mysql", "mysql+asyncmy", "mariadb", "mariadb+asyncmy", "sqlite", "sqlite+aiosqlite"}
 )
 _REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "redis+cluster", "rediss+cluster"})
+_SEARCH_SCHEMES: Final = frozenset({"http", "https"})
 _SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _MAX_HOLD_TTL: Final = timedelta(days=1)
 
@@ -108,6 +109,15 @@ class Ticketing:
     indexer: SearchIndexer
     resources: tuple[Callable[[], Awaitable[None]], ...] = ()
     """Closers of what the builder opened (connection pools); :meth:`close` runs them."""
+    preparations: tuple[Callable[[], Awaitable[object]], ...] = ()
+    """Steps to run once before serving (e.g. creating the search index); :meth:`start` runs
+    them."""
+
+    async def start(self) -> None:
+        """Prepare what the builder wired (creates the Elasticsearch index behind its alias
+        when missing).  Idempotent; call it once before serving, and :meth:`close` after."""
+        for step in self.preparations:
+            await step()
 
     async def close(self) -> None:
         """Release what the builder opened (database pools), newest first.  Idempotent."""
@@ -337,6 +347,7 @@ class Settings:
         default=None, converter=_optional_url, repr=_redact_repr
     )
     redis_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
+    elasticsearch_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
     token_secret: bytes | None = field(default=None, repr=False)
     token_issuer: str = "bookmyshow"
     token_audience: str = "bookmyshow"
@@ -346,6 +357,7 @@ class Settings:
         "database_url": "DATABASE_URL",
         "database_replica_url": "DATABASE_REPLICA_URL",
         "redis_url": "REDIS_URL",
+        "elasticsearch_url": "ES_URL",
         "token_secret": "TOKEN_SECRET",
         "token_issuer": "TOKEN_ISSUER",
         "token_audience": "TOKEN_AUDIENCE",
@@ -364,6 +376,8 @@ class Settings:
                 )
         if self.redis_url is not None:
             _check_scheme(self.redis_url, _REDIS_SCHEMES, "redis_url")
+        if self.elasticsearch_url is not None:
+            _check_scheme(self.elasticsearch_url, _SEARCH_SCHEMES, "elasticsearch_url")
         if self.token_secret is not None and (
             not isinstance(self.token_secret, bytes) or len(self.token_secret) < 32
         ):
@@ -409,6 +423,7 @@ class Settings:
             database_url=get("database_url"),
             database_replica_url=get("database_replica_url"),
             redis_url=get("redis_url"),
+            elasticsearch_url=get("elasticsearch_url"),
             token_secret=None if secret is None else secret.encode(),
             token_issuer=get("token_issuer") or "bookmyshow",
             token_audience=get("token_audience") or "bookmyshow",
@@ -432,15 +447,17 @@ class Backend(enum.StrEnum):
     MEMORY = "memory"
     SQL = "sql"
     REDIS = "redis"
+    ELASTICSEARCH = "elasticsearch"
 
 
 @frozen(kw_only=True)
 class BackendPlan:
-    """Which backend serves holds, sales (with every repository) and the fast stores."""
+    """Which backend serves holds, sales (with every repository), the fast stores and search."""
 
     holds: Backend
     sales: Backend
     cache: Backend
+    search: Backend = Backend.MEMORY
 
 
 def plan_backends(settings: Settings) -> BackendPlan:
@@ -448,7 +465,8 @@ def plan_backends(settings: Settings) -> BackendPlan:
 
     Database and Redis: holds, idempotency keys and coupon counters in Redis; sales and
     repositories in the database (the hybrid).  Database only: everything in the database.
-    Neither: everything in memory.  Raises :class:`InvalidInput` for a Redis URL without a
+    Neither: everything in memory.  Search is in Elasticsearch when its URL is set, else in
+    memory, whatever the rest.  Raises :class:`InvalidInput` for a Redis URL without a
     database URL (seats held in Redis need a durable record of what is sold).
     """
     if settings.redis_url is not None and settings.database_url is None:
@@ -456,11 +474,15 @@ def plan_backends(settings: Settings) -> BackendPlan:
             field="database_url",
             reason="holds in Redis need a database for the sale record; set DATABASE_URL too",
         )
+    search = Backend.MEMORY if settings.elasticsearch_url is None else Backend.ELASTICSEARCH
     if settings.database_url is None:
-        return BackendPlan(holds=Backend.MEMORY, sales=Backend.MEMORY, cache=Backend.MEMORY)
-    if settings.redis_url is None:
-        return BackendPlan(holds=Backend.SQL, sales=Backend.SQL, cache=Backend.SQL)
-    return BackendPlan(holds=Backend.REDIS, sales=Backend.SQL, cache=Backend.REDIS)
+        stores = (Backend.MEMORY, Backend.MEMORY, Backend.MEMORY)
+    elif settings.redis_url is None:
+        stores = (Backend.SQL, Backend.SQL, Backend.SQL)
+    else:
+        stores = (Backend.REDIS, Backend.SQL, Backend.REDIS)
+    holds, sales, cache = stores
+    return BackendPlan(holds=holds, sales=sales, cache=cache, search=search)
 
 
 @define(auto_exc=True, kw_only=True)
@@ -504,16 +526,39 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         settings.token_issuer,
         settings.token_audience,
     )
-    # Search is in memory until the Elasticsearch adapter comes; it follows the event bus.
-    if settings.database_url is None:
-        ports = in_memory_ports(token_secret=secret, token_issuer=issuer, token_audience=audience)
-        return _index_from_events(bootstrap(ports, rules))
-    from bookmyshow.adapters.sql import create_database  # noqa: PLC0415 - optional extra
+    closers: list[Callable[[], Awaitable[None]]] = []
+    preparations: list[Callable[[], Awaitable[object]]] = []
+    # Search follows the event bus: in memory, or in Elasticsearch when its URL is set.
+    search: MovieSearch | None = None
+    if settings.elasticsearch_url is not None:
+        from bookmyshow.adapters.elasticsearch import connect  # noqa: PLC0415 - optional extra
 
-    database = create_database(settings.database_url, replica_url=settings.database_replica_url)
-    ports = sql_ports(database, token_secret=secret, token_issuer=issuer, token_audience=audience)
+        engine = connect(settings.elasticsearch_url)
+        search = engine
+        preparations.append(engine.ensure_index)
+        closers.append(engine.close)
+    if settings.database_url is None:
+        ports = in_memory_ports(
+            token_secret=secret, token_issuer=issuer, token_audience=audience, search=search
+        )
+    else:
+        from bookmyshow.adapters.sql import create_database  # noqa: PLC0415 - optional extra
+
+        database = create_database(settings.database_url, replica_url=settings.database_replica_url)
+        closers.append(database.dispose)
+        ports = sql_ports(
+            database,
+            token_secret=secret,
+            token_issuer=issuer,
+            token_audience=audience,
+            search=search,
+        )
     system = _index_from_events(bootstrap(ports, rules))
-    return evolve(system, resources=(*system.resources, database.dispose))
+    return evolve(
+        system,
+        resources=(*system.resources, *closers),
+        preparations=(*system.preparations, *preparations),
+    )
 
 
 def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:

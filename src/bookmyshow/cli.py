@@ -1,4 +1,4 @@
-"""The ``bookmyshow`` command line: schema migrations and the outbox relay.
+"""The ``bookmyshow`` command line: schema migrations, the outbox relay and search rebuilds.
 
 .. code-block:: text
 
@@ -7,6 +7,7 @@
     bookmyshow db current   [--url URL]
     bookmyshow outbox relay [--url URL] [--once] [--interval 1.0] [--batch-size 100]
                             [--publisher module:attribute]
+    bookmyshow search reindex [--url URL] [--es-url URL] [--alias A] [--batch-size 500]
 
 ``--url`` defaults to the ``BOOKMYSHOW_DATABASE_URL`` environment variable (SQLAlchemy style:
 ``mysql+asyncmy://user:pass@host/db`` or ``sqlite+aiosqlite:///path/to/file.db``).
@@ -21,6 +22,12 @@ one JSON line — ``{"name": …, "occurred_at": …, "payload": {…}}`` — (:
 instead, or a class or factory that builds one without arguments.  With ``--once`` it publishes
 what is pending, batch after batch, and exits; otherwise it keeps relaying every ``--interval``
 seconds until SIGINT or SIGTERM, finishing the batch in progress.  Logs go to standard error.
+
+``search reindex`` rebuilds the Elasticsearch index from the database without downtime: every
+stored movie is loaded into a new versioned index, which then takes the alias in one atomic
+swap (see :meth:`bookmyshow.adapters.elasticsearch.ElasticsearchMovieSearch.rebuild`).  It
+prints the running count on standard error and the number indexed on standard output.
+``--es-url`` defaults to ``BOOKMYSHOW_ES_URL``.
 
 Exit status: 0 on success, 1 when the database or the publisher fails, 2 for bad usage or input
 (a missing URL, an unknown revision, a publisher that cannot be loaded), 130 when interrupted
@@ -53,13 +60,16 @@ from bookmyshow.ports.events import EventPublisher
 if TYPE_CHECKING:
     from bookmyshow.adapters.sql.database import SqlDatabase
 
-__all__ = ["DATABASE_URL_ENV", "JsonLinesPublisher", "main"]
+__all__ = ["DATABASE_URL_ENV", "ES_URL_ENV", "JsonLinesPublisher", "main"]
 
 DATABASE_URL_ENV: Final = "BOOKMYSHOW_DATABASE_URL"
 """The environment variable ``--url`` defaults to."""
+ES_URL_ENV: Final = "BOOKMYSHOW_ES_URL"
+"""The environment variable ``--es-url`` defaults to."""
 
 _PROG: Final = "bookmyshow"
 _SQL_MODULES: Final = frozenset({"sqlalchemy", "alembic", "cattrs", "aiosqlite", "asyncmy"})
+_SEARCH_MODULES: Final = frozenset({"elasticsearch", "elastic_transport", "aiohttp"})
 _USAGE: Final = 2
 _FAILED: Final = 1
 _INTERRUPTED: Final = 130
@@ -122,9 +132,10 @@ def _batch_size(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog=_PROG, description="bookmyshow: database migrations and the outbox relay."
+        prog=_PROG,
+        description="bookmyshow: database migrations, the outbox relay and search rebuilds.",
     )
-    commands = parser.add_subparsers(dest="group", required=True, metavar="{db,outbox}")
+    commands = parser.add_subparsers(dest="group", required=True, metavar="{db,outbox,search}")
     url_help = f"database URL (default: ${DATABASE_URL_ENV})"
 
     db = commands.add_parser("db", help="migrate the database schema")
@@ -160,6 +171,18 @@ def _parser() -> argparse.ArgumentParser:
         "--publisher",
         metavar="MODULE:ATTRIBUTE",
         help="an EventPublisher, or a class or factory building one (default: JSON lines)",
+    )
+
+    search = commands.add_parser("search", help="manage the Elasticsearch search index")
+    search_commands = search.add_subparsers(dest="command", required=True, metavar="{reindex}")
+    reindex = search_commands.add_parser(
+        "reindex", help="rebuild the index from the database, swapping the alias atomically"
+    )
+    reindex.add_argument("--url", help=url_help)
+    reindex.add_argument("--es-url", help=f"Elasticsearch URL (default: ${ES_URL_ENV})")
+    reindex.add_argument("--alias", default=None, help="index alias (default: bookmyshow-movies)")
+    reindex.add_argument(
+        "--batch-size", type=_batch_size, default=500, help="movies per batch (default: 500)"
     )
     return parser
 
@@ -245,6 +268,40 @@ async def _relay(args: argparse.Namespace, url: str, out: TextIO) -> int:
         await database.dispose()
 
 
+async def _reindex(args: argparse.Namespace, url: str, out: TextIO) -> int:
+    from bookmyshow.adapters.elasticsearch import (  # noqa: PLC0415 - elasticsearch extra
+        DEFAULT_ALIAS,
+        connect,
+    )
+    from bookmyshow.adapters.sql.database import create_database  # noqa: PLC0415 - sql extra
+    from bookmyshow.bootstrap import sql_ports  # noqa: PLC0415 - imports the services
+    from bookmyshow.services.search import stored_documents  # noqa: PLC0415
+
+    es_url = args.es_url if args.es_url is not None else os.environ.get(ES_URL_ENV, "")
+    if not es_url.strip():
+        raise _UsageError(f"no Elasticsearch URL: pass --es-url or set {ES_URL_ENV}")
+    engine = connect(es_url.strip(), alias=args.alias or DEFAULT_ALIAS)
+    database: SqlDatabase = create_database(url)
+    try:
+        ports = sql_ports(database, search=engine)
+
+        def progress(count: int) -> None:
+            sys.stderr.write(f"\rindexed {count} movie(s)")
+            sys.stderr.flush()
+
+        loaded = await engine.rebuild(
+            stored_documents(ports, batch_size=args.batch_size),
+            batch_size=args.batch_size,
+            progress=progress,
+        )
+        sys.stderr.write("\n")
+        out.write(f"{loaded}\n")
+        return 0
+    finally:
+        await engine.close()
+        await database.dispose()
+
+
 @contextlib.contextmanager
 def _stopping_on_signals(stop: asyncio.Event) -> Iterator[None]:
     """Set ``stop`` on SIGINT and SIGTERM while the block runs (where the loop supports it)."""
@@ -313,10 +370,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 logging.getLogger("bookmyshow").setLevel(logging.INFO)
             return _run(lambda: _relay(args, url, out))
+        if args.group == "search":
+            return _run(lambda: _reindex(args, url, out))
         return _run(lambda: _db(args.command, url, getattr(args, "revision", None), out))
     except _UsageError as exc:
         return _fail(str(exc), _USAGE)
     except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.partition(".")[0] in _SEARCH_MODULES:
+            return _fail(
+                f"{exc.name} is not installed: pip install 'bookmyshow[elasticsearch]'", _FAILED
+            )
         if exc.name is not None and exc.name.partition(".")[0] in _SQL_MODULES:
             return _fail(
                 f"{exc.name} is not installed: pip install 'bookmyshow[sql]' "

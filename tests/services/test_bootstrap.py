@@ -283,6 +283,28 @@ def test_database_and_redis_make_the_hybrid() -> None:
     )
 
 
+@pytest.mark.parametrize("database", [None, DB])
+def test_an_es_url_puts_search_in_elasticsearch_whatever_the_rest(database: str | None) -> None:
+    """BOOKMYSHOW_ES_URL alone or beside a database: search in Elasticsearch, the rest as
+    before; its password never shows in the settings' repr."""
+    env = {"BOOKMYSHOW_ES_URL": "https://elastic:es-pass-99@search.internal:9200"}
+    if database is not None:
+        env["BOOKMYSHOW_DATABASE_URL"] = database
+    settings = Settings.from_env(env)
+    stores = Backend.MEMORY if database is None else Backend.SQL
+    assert plan_backends(settings) == BackendPlan(
+        holds=stores, sales=stores, cache=stores, search=Backend.ELASTICSEARCH
+    )
+    assert "es-pass-99" not in repr(settings)
+
+
+def test_an_es_url_must_be_http() -> None:
+    """An Elasticsearch URL that is not http(s) is InvalidInput naming elasticsearch_url."""
+    with pytest.raises(InvalidInput) as info:
+        Settings(elasticsearch_url="redis://cache:6379")
+    assert info.value.field == "elasticsearch_url"
+
+
 def test_redis_without_a_database_is_refused() -> None:
     """Redis alone has no durable sale record, so planning and building raise InvalidInput."""
     settings = Settings.from_env({"BOOKMYSHOW_REDIS_URL": REDIS})
@@ -509,7 +531,7 @@ _SCHEMES = st.sampled_from(["postgresql", "mongodb", "http", "mysql", "sqlite", 
 
 
 @given(
-    kind=st.sampled_from(["database_url", "redis_url"]),
+    kind=st.sampled_from(["database_url", "redis_url", "elasticsearch_url"]),
     parts=st.tuples(_SCHEMES, st.one_of(st.just(""), _NAMES), _HOSTS, _NAMES),
     password=_PASSWORDS,
 )

@@ -653,6 +653,11 @@ def connect(
         raise InvalidInput(field="url", reason="a URL string or a non-empty sequence of them")
     _alias(alias)
     _refresh(refresh)
-    return ElasticsearchMovieSearch(
-        AsyncElasticsearch(hosts, **client_options), alias=alias, refresh=refresh
-    )
+    try:
+        client = AsyncElasticsearch(hosts, **client_options)
+    except (ValueError, TypeError):
+        # Not chained: the client's message quotes the URL, password included.
+        raise InvalidInput(
+            field="url", reason="not a usable Elasticsearch URL (scheme://host:port)"
+        ) from None
+    return ElasticsearchMovieSearch(client, alias=alias, refresh=refresh)
