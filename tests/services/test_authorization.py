@@ -756,8 +756,8 @@ def _public_methods(app: Ticketing) -> dict[str, inspect.Signature]:
     methods: dict[str, inspect.Signature] = {}
     for attribute in attrs.fields(Ticketing):
         value = getattr(app, attribute.name)
-        if isinstance(value, Ports | Policies) or attribute.name == "resources":
-            continue  # wiring, not a service (resources: closers of connection pools)
+        if isinstance(value, Ports | Policies) or attribute.name in {"resources", "preparations"}:
+            continue  # wiring, not a service (closers of pools, steps run before serving)
         service = type(value)
         assert service.__module__.startswith("bookmyshow.services."), attribute.name
         for name, function in inspect.getmembers(service, inspect.isfunction):

@@ -56,8 +56,9 @@ def check_time_zone(name: object, field_name: str = "time_zone") -> str:
         raise InvalidInput(field=field_name, reason="must be an IANA time-zone name")
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        # ValueError: keys that are not plain relative paths ("../x", "/etc/localtime").
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError: keys that are not plain relative paths ("../x", "/etc/localtime");
+        # OSError: a name too long for a file name, when the tzdata package is installed.
         raise InvalidInput(field=field_name, reason=f"unknown time zone {name!r}") from None
     return name
 
