@@ -750,3 +750,19 @@ def test_index_body_is_a_fresh_copy() -> None:
     body["mappings"]["properties"].clear()
     assert index_body()["mappings"] == INDEX_MAPPINGS
     assert index_body()["settings"]["analysis"]["analyzer"]["bms_tokens"]["filter"] == []
+
+
+@pytest.mark.parametrize(
+    ("rating", "shown"),
+    [(Decimal("8.5"), 8.5), (None, None), (Decimal("1E+400"), None)],
+)
+def test_display_fields_hold_rating_release_date_and_show_count(
+    rating: Decimal | None, shown: float | None
+) -> None:
+    """The fields for people and dashboards: the rating as a double (None when unrated or out
+    of a double's range), the release date, and how many shows the movie has."""
+    document = evolve(catalog_document("amelie"), rating=rating)
+    source = source_of(document)
+    assert source["rating"] == shown
+    assert source["release_date"] == document.release_date.isoformat()
+    assert source["show_count"] == len(document.shows)

@@ -18,6 +18,7 @@ Two encodings make the index answer exactly as the domain does:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -135,6 +136,13 @@ def document_json(document: MovieDocument) -> dict[str, Any]:
     }
 
 
+def _approximate(rating: Decimal | None) -> float | None:
+    if rating is None:
+        return None
+    value = float(rating)
+    return value if math.isfinite(value) else None
+
+
 def source_of(document: MovieDocument) -> dict[str, Any]:
     """The ``_source`` that indexes ``document`` (its ``_id`` is ``document.movie_id``).
 
@@ -160,8 +168,13 @@ def source_of(document: MovieDocument) -> dict[str, Any]:
         "rated": 1 if rated else 0,
         # Unrated movies share the key of 0, as the domain's sort key gives them Decimal(0).
         "rating_key": rating_key(document.rating if document.rating is not None else Decimal(0)),
+        # For people and dashboards (Kibana, range queries by hand); the engine orders and
+        # filters by the exact rating_key.  None when unrated or beyond a double's range.
+        "rating": _approximate(document.rating),
         "popularity": document.popularity,
         "release_ordinal": document.release_date.toordinal(),
+        "release_date": document.release_date.isoformat(),
+        "show_count": len(document.shows),
         "show_keys": show_keys(document.shows),
         "doc": document_json(document),
     }

@@ -26,8 +26,12 @@ field               mapping                     value
 ``rated``           integer                     1 when the movie has a rating, else 0
 ``rating_key``      keyword                     the rating as an order-preserving string (exact
                                                 for every finite Decimal; see ``rating_key``)
+``rating``          double                      the rating, approximate (for people and
+                                                dashboards; ``None`` when unrated)
 ``popularity``      long                        popularity
 ``release_ordinal`` long                        ``release_date.toordinal()``
+``release_date``    date                        the release date
+``show_count``      integer                     how many scheduled shows the movie has
 ``show_keys``       keyword                     city|date|format keys of every show, with each
                                                 part also as the empty wildcard
 ``doc``             object, not indexed         the whole document as plain JSON (``get``)
@@ -91,8 +95,11 @@ INDEX_MAPPINGS: Final[dict[str, Any]] = {
         "status": _KEYWORD,
         "rated": {"type": "integer"},
         "rating_key": _KEYWORD,
+        "rating": {"type": "double"},
         "popularity": {"type": "long"},
         "release_ordinal": {"type": "long"},
+        "release_date": {"type": "date", "format": "strict_date"},
+        "show_count": {"type": "integer"},
         "show_keys": _KEYWORD,
         "doc": {"type": "object", "enabled": False},
     },
