@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from bookmyshow.domain.holds import (
 )
 from bookmyshow.services.browsing import SeatMapStatus
 from bookmyshow.services.errors import ShowNotBookable
-from tests.services.world import World
+from tests.services.world import PASSWORD, World
 
 
 async def test_a_hold_takes_all_seats_or_none(app: Ticketing, world: World) -> None:
@@ -101,3 +102,21 @@ async def test_theater_staff_do_not_hold_seats(app: Ticketing, world: World) -> 
     """Holding is for customers (and platform admins acting for one)."""
     with pytest.raises(PermissionDenied):
         await app.seats.hold(world.staff_a, world.show.show_id, ["A1"])
+
+
+async def test_concurrent_best_available_buyers_spread_over_the_free_seats(
+    app: Ticketing, world: World
+) -> None:
+    """Eight buyers asking best-available for two seats at once all get seats (16 of the 24 are
+    needed), none shared: a buyer who loses the best block moves on to the next ones instead of
+    giving up while seats are free."""
+    buyers = [
+        (await app.accounts.register(f"fan{n}@example.com", f"Fan {n}", PASSWORD)).principal()
+        for n in range(8)
+    ]
+    picks = await asyncio.gather(
+        *(app.seats.hold_best_available(b, world.show.show_id, 2) for b in buyers)
+    )
+    seats = [seat for pick in picks for seat in pick.hold.seats]
+    assert len(seats) == 16
+    assert len(set(seats)) == 16

@@ -17,7 +17,13 @@ from attrs import frozen
 
 from bookmyshow.domain.events import SeatsHeld, SeatsReleased
 from bookmyshow.domain.holds import Hold, HoldExpired, HoldRequest, SeatsUnavailable, seat_set
-from bookmyshow.domain.seating import RelaxationStep, best_available, check_hold_seats
+from bookmyshow.domain.seating import (
+    NotEnoughSeats,
+    RelaxationStep,
+    SeatsNotTogether,
+    best_available,
+    check_hold_seats,
+)
 from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
 from bookmyshow.domain.validation import require_timedelta
@@ -30,9 +36,12 @@ from bookmyshow.services.inventory import SeatInventory, SeatStatus
 
 __all__ = ["BestAvailableHold", "Seats"]
 
-# Best-available reads a snapshot of taken seats; when another buyer wins one of the picked
-# seats between the read and the hold, pick again from a fresh snapshot.
+# Best-available reads a snapshot of taken seats; when other buyers win picked seats between
+# the read and the hold, it tries the snapshot's next picks, then reads the seats again.
 _PICK_ATTEMPTS = 3
+"""Snapshots of the taken seats read by one best-available hold, at most."""
+_PICKS_PER_SNAPSHOT = 8
+"""Picks tried from one snapshot before reading the seats again."""
 
 
 @frozen(kw_only=True)
@@ -86,7 +95,9 @@ class Seats:
 
         Seats are picked by :func:`~bookmyshow.domain.seating.best_available`: together in one
         row without stranding a seat if possible, relaxing step by step (the step is reported).
-        Raises like :meth:`hold`, plus ``NotEnoughSeats`` and ``SeatsNotTogether``.
+        When concurrent buyers take the picked seats first, the next picks are tried (see
+        ``docs/use-cases.md``).  Raises like :meth:`hold`, plus ``NotEnoughSeats`` and
+        ``SeatsNotTogether``; ``SeatsUnavailable`` only when every pick was taken.
         """
         self._authorize(actor)
         now = self._ports.clock.now()
@@ -96,18 +107,39 @@ class Seats:
         attempt = 1
         while True:
             taken = await self._taken(show.show_id, now)
-            selection = best_available(
-                screen.layout, taken, count, category, wheelchair=wheelchair, allow=allow
-            )
-            try:
-                hold = await self._hold(actor, show, frozenset(selection.seats), now)
-            except SeatsUnavailable:
-                if attempt >= _PICK_ATTEMPTS:
-                    raise
-                attempt += 1
-                now = self._ports.clock.now()
-                continue
-            return BestAvailableHold(hold=hold, step=selection.step, category=selection.category)
+            # The best pick first.  When it was taken meanwhile (buyers who asked at the same
+            # moment all picked the same seats), try the next picks of this snapshot — each made
+            # with the seats that conflicted counted as taken — before reading the seats again:
+            # concurrent buyers then spread over the free seats instead of colliding round
+            # after round.  A pick made with more seats counted as taken strands no seat that
+            # is really free, so the orphan rule still holds.
+            excluded = set(taken)
+            for pick in range(_PICKS_PER_SNAPSHOT):
+                try:
+                    selection = best_available(
+                        screen.layout,
+                        frozenset(excluded),
+                        count,
+                        category,
+                        wheelchair=wheelchair,
+                        allow=allow,
+                    )
+                except (NotEnoughSeats, SeatsNotTogether):
+                    if pick == 0:
+                        raise
+                    break  # this snapshot has no other pick: read the seats again
+                try:
+                    hold = await self._hold(actor, show, frozenset(selection.seats), now)
+                except SeatsUnavailable as conflict:
+                    excluded |= conflict.seats
+                    continue
+                return BestAvailableHold(
+                    hold=hold, step=selection.step, category=selection.category
+                )
+            if attempt >= _PICK_ATTEMPTS:
+                raise SeatsUnavailable(show_id=show.show_id, seats=frozenset(excluded - taken))
+            attempt += 1
+            now = self._ports.clock.now()
 
     async def get(self, actor: Principal, show_id: str, hold_id: str) -> Hold:
         """The live hold; raises ``HoldNotFound``/``HoldExpired`` and ``PermissionDenied``."""
