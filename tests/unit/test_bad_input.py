@@ -116,6 +116,7 @@ from bookmyshow.domain.holds import (
     HoldPolicy,
     HoldRequest,
     ShowHolds,
+    grant,
     require_aware,
     seat_set,
     seats_of,
@@ -814,6 +815,19 @@ DOMAIN_TARGETS: list[Target] = [
     Target("holds.require_aware", lambda: Call(require_aware, {"value": T0}), skip=_LABELS),
     Target("holds.seat_set", lambda: Call(seat_set, {"values": ["A1", "A2"]})),
     Target("holds.seats_of", lambda: Call(seats_of, {"holds": [_hold()]})),
+    Target(
+        "holds.grant",
+        lambda: Call(
+            grant,
+            {
+                "request": HoldRequest(hold_id="h9", show_id="s1", owner_id="o1", seats={"A1"}),
+                "token": 1,
+                "owned": 0,
+                "now": LATER,
+            },
+        ),
+        extras={"owned": (10,), "token": (0,)},
+    ),
     Target(
         "holds.HoldPolicy",
         lambda: ctor(HoldPolicy()),

@@ -43,6 +43,7 @@ __all__ = [
     "NotHoldOwner",
     "SeatsUnavailable",
     "ShowHolds",
+    "grant",
     "require_aware",
     "seat_set",
     "seats_of",
@@ -267,23 +268,8 @@ class ShowHolds:
             for h in self.holds.values()
             if h.owner_id == request.owner_id and h.is_live(now)
         )
-        if owned + len(request.seats) > request.policy.max_seats_per_user:
-            raise HoldLimitExceeded(
-                scope="user",
-                limit=request.policy.max_seats_per_user,
-                requested=owned + len(request.seats),
-            )
         # Built before anything changes: an instant out of range must leave the state as it was.
-        hold = Hold(
-            hold_id=request.hold_id,
-            show_id=self.show_id,
-            owner_id=request.owner_id,
-            seats=request.seats,
-            token=self.last_token + 1,
-            created_at=now,
-            expires_at=shift(now, request.policy.ttl, "now"),
-            max_expires_at=shift(now, request.policy.max_duration, "now"),
-        )
+        hold = grant(request, token=self.last_token + 1, owned=owned, now=now)
         # Expired holds on the requested seats are taken over: drop them whole.
         for seat in request.seats:
             holder = self.seat_holder.get(seat)
@@ -377,6 +363,36 @@ class ShowHolds:
     def held_seats(self, now: datetime) -> dict[str, Hold]:
         """Each live-held seat and its hold."""
         return {seat: h for h in self.active(now) for seat in h.seats}
+
+
+def grant(request: HoldRequest, *, token: int, owned: int, now: datetime) -> Hold:
+    """The hold a store grants ``request`` once it found every requested seat free: the show's
+    fencing ``token``, live from ``now`` for the policy's ttl, capped at its ``max_duration``.
+
+    ``owned`` is how many seats the owner already holds live in the show.  Raises
+    :class:`HoldLimitExceeded` (``scope="user"``) past the policy's per-user cap, and
+    :class:`InvalidInput` for a token under 1, a naive ``now`` or an instant out of range — in
+    every case before the store changes anything.
+    """
+    require_instance(request, HoldRequest, "request")
+    require_count(owned, "owned")
+    now = require_aware(now)
+    if owned + len(request.seats) > request.policy.max_seats_per_user:
+        raise HoldLimitExceeded(
+            scope="user",
+            limit=request.policy.max_seats_per_user,
+            requested=owned + len(request.seats),
+        )
+    return Hold(
+        hold_id=request.hold_id,
+        show_id=request.show_id,
+        owner_id=request.owner_id,
+        seats=request.seats,
+        token=token,
+        created_at=now,
+        expires_at=shift(now, request.policy.ttl, "now"),
+        max_expires_at=shift(now, request.policy.max_duration, "now"),
+    )
 
 
 def seats_of(holds: Iterable[Hold]) -> frozenset[str]:

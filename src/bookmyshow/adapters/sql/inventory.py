@@ -55,11 +55,11 @@ from bookmyshow.domain.holds import (
     Hold,
     HoldExpired,
     HoldExtensionLimit,
-    HoldLimitExceeded,
     HoldNotFound,
     HoldRequest,
     NotHoldOwner,
     SeatsUnavailable,
+    grant,
     require_aware,
     seat_set,
 )
@@ -275,23 +275,8 @@ async def _hold_in(
     if taken:
         raise SeatsUnavailable(show_id=show_id, seats=taken)
     owned = await _seats_owned(connection, show_id, request.owner_id, now)
-    if owned + len(request.seats) > request.policy.max_seats_per_user:
-        raise HoldLimitExceeded(
-            scope="user",
-            limit=request.policy.max_seats_per_user,
-            requested=owned + len(request.seats),
-        )
     # Built before anything changes: an instant out of range must leave the rows as they were.
-    hold = Hold(
-        hold_id=request.hold_id,
-        show_id=show_id,
-        owner_id=request.owner_id,
-        seats=request.seats,
-        token=last_token + 1,
-        created_at=now,
-        expires_at=shift(now, request.policy.ttl, "now"),
-        max_expires_at=shift(now, request.policy.max_duration, "now"),
-    )
+    hold = grant(request, token=last_token + 1, owned=owned, now=now)
     # Every holder found is lapsed (a live one refused the request above): take over, whole.
     for lapsed in sorted(holders.values(), key=lambda h: h.token):
         await _drop(connection, lapsed)
