@@ -69,6 +69,7 @@ ES_URL_ENV: Final = "BOOKMYSHOW_ES_URL"
 
 _PROG: Final = "bookmyshow"
 _SQL_MODULES: Final = frozenset({"sqlalchemy", "alembic", "cattrs", "aiosqlite", "asyncmy"})
+_SQL_BACKENDS: Final = frozenset({"sql", "mysql", "mariadb", "sqlite"})
 _SEARCH_MODULES: Final = frozenset({"elasticsearch", "elastic_transport", "aiohttp"})
 _USAGE: Final = 2
 _FAILED: Final = 1
@@ -345,6 +346,9 @@ def _run(work: Callable[[], Coroutine[Any, Any, int]]) -> int:
         return _fail(f"{exc.field}: {exc.reason}", _USAGE)
     except CommandError as exc:
         return _fail(f"migration: {exc}", _USAGE)
+    except BackendUnavailable as exc:
+        what = "database" if exc.backend in _SQL_BACKENDS else exc.backend
+        return _fail(f"{what}: {exc.reason}", _FAILED)
     except BookMyShowError as exc:
         return _fail(str(exc), _FAILED)
     except (SQLAlchemyError, OSError) as exc:

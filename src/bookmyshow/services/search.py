@@ -219,14 +219,16 @@ async def stored_documents(
     """
     size = require_count(batch_size, "batch_size", minimum=1)
 
-    async def stored_ids(uow: UnitOfWork) -> list[str]:
-        return [movie.movie_id for movie in await uow.movies.list()]
-
-    movie_ids = await read_unit(ports, stored_ids)
+    movie_ids = await read_unit(ports, _stored_ids)
     for start in range(0, len(movie_ids), size):
         batch = movie_ids[start : start + size]
         for document in await read_unit(ports, partial(_documents, movie_ids=batch)):
             yield document
+
+
+async def _stored_ids(uow: UnitOfWork) -> list[str]:
+    """The id of every stored movie, whatever its status."""
+    return [movie.movie_id for movie in await uow.movies.list()]
 
 
 async def _movie_or_none(uow: UnitOfWork, movie_id: str) -> Movie | None:
@@ -312,10 +314,7 @@ class SearchIndexer:
         require(actor, Action.MANAGE_CATALOG, Resource(kind=ResourceKind.MOVIE))
         size = require_count(batch_size, "batch_size", minimum=1)
 
-        async def stored_ids(uow: UnitOfWork) -> list[str]:
-            return [movie.movie_id for movie in await uow.movies.list()]
-
-        movie_ids = await read_unit(self._ports, stored_ids)
+        movie_ids = await read_unit(self._ports, _stored_ids)
         indexed = 0
         for start in range(0, len(movie_ids), size):
             batch = movie_ids[start : start + size]

@@ -62,7 +62,6 @@ from bookmyshow.adapters.elasticsearch.queries import (
 from bookmyshow.domain.catalog import require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.search import (
-    MAX_SUGGESTIONS,
     MovieDocument,
     SearchQuery,
     SearchResult,
@@ -96,7 +95,6 @@ documents loaded so far."""
 _T = TypeVar("_T")
 
 _REFRESH_VALUES: Final = frozenset({"true", "false", "wait_for"})
-_MAX_PREFIX_LENGTH: Final = 100
 _FIRST_SUFFIX: Final = "initial"
 """The first index has a fixed name, so concurrent ``ensure_index`` calls create it once."""
 _WRITE_ATTEMPTS: Final = 64
@@ -309,9 +307,12 @@ class ElasticsearchMovieSearch:
         # be indexed fails the call with nothing written.
         sources = [(movie_id, source_of(d)) for movie_id, d in latest.items()]
         action = f"index {len(sources)} movies into alias {self._alias!r}"
-        for start in range(0, len(sources), DEFAULT_BATCH_SIZE):
+        starts = range(0, len(sources), DEFAULT_BATCH_SIZE)
+        for start in starts:
             chunk = sources[start : start + DEFAULT_BATCH_SIZE]
-            await self._bulk(self._alias, chunk, action, refresh=self._refresh)
+            # Only the last batch waits for a refresh: it makes the earlier ones visible too.
+            last = start == starts[-1]
+            await self._bulk(self._alias, chunk, action, refresh=self._refresh if last else False)
 
     async def remove(self, movie_id: str) -> bool:
         """Forget the movie and its shows; ``True`` if it was indexed.
@@ -399,13 +400,7 @@ class ElasticsearchMovieSearch:
         non-string prefix over 100 characters or a ``limit`` outside 1..20,
         ``BackendUnavailable`` if the server fails.
         """
-        if not isinstance(prefix, str) or len(prefix) > _MAX_PREFIX_LENGTH:
-            raise InvalidInput(
-                field="prefix", reason=f"a string of at most {_MAX_PREFIX_LENGTH} characters"
-            )
-        if require_count(limit, "limit", minimum=1) > MAX_SUGGESTIONS:
-            raise InvalidInput(field="limit", reason=f"at most {MAX_SUGGESTIONS}")
-        body = suggest_body(prefix, limit)
+        body = suggest_body(prefix, limit)  # checks prefix and limit before any request
         if body is None:
             return ()
 

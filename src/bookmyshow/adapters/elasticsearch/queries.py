@@ -37,6 +37,7 @@ from bookmyshow.adapters.elasticsearch.documents import (
     rating_key,
     show_key,
 )
+from bookmyshow.adapters.elasticsearch.errors import BACKEND
 from bookmyshow.domain.catalog import Format, MovieStatus
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.search import (
@@ -80,8 +81,6 @@ __all__ = [
     "text_query",
 ]
 
-BACKEND: Final = "elasticsearch"
-"""The ``backend`` named by :class:`BackendUnavailable`."""
 
 FACET_SIZE: Final = 10_000
 """Most distinct genres (or languages) a facet returns; more make the search fail loudly."""

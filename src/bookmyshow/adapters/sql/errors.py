@@ -20,6 +20,7 @@ __all__ = ["Failure", "classify", "unavailable", "violated_columns"]
 _DEADLOCK: Final = 1213
 _LOCK_WAIT_TIMEOUT: Final = 1205
 _DUPLICATE_ENTRY: Final = 1062
+_FOREIGN_KEY: Final = frozenset({1451, 1452})
 _LOST: Final = frozenset({2003, 2006, 2013, 2055, 1927, 4031})
 # "Duplicate entry '…' for key 'uq_users_email'" (MariaDB) or "… for key 'users.uq_users_email'"
 # (MySQL 8).
@@ -34,6 +35,7 @@ class Failure(enum.Enum):
     DEADLOCK = "deadlock"
     LOCK_TIMEOUT = "lock_timeout"
     DUPLICATE = "duplicate"
+    FOREIGN_KEY = "foreign_key"
     DISCONNECTED = "disconnected"
     OTHER = "other"
 
@@ -55,7 +57,8 @@ def _message(exc: DBAPIError) -> str:
 
 
 def classify(exc: SQLAlchemyError) -> Failure:
-    """What ``exc`` means: a deadlock, a lock-wait timeout, a duplicate key, a lost connection."""
+    """What ``exc`` means: a deadlock, a lock-wait timeout, a duplicate key, a missing parent row,
+    a lost connection."""
     if not isinstance(exc, DBAPIError):
         return Failure.OTHER
     if exc.connection_invalidated:
@@ -67,11 +70,15 @@ def classify(exc: SQLAlchemyError) -> Failure:
         return Failure.LOCK_TIMEOUT
     if code == _DUPLICATE_ENTRY:
         return Failure.DUPLICATE
+    if code in _FOREIGN_KEY:
+        return Failure.FOREIGN_KEY
     if code in _LOST:
         return Failure.DISCONNECTED
     message = _message(exc)
     if isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in message:
         return Failure.DUPLICATE
+    if isinstance(exc, IntegrityError) and "FOREIGN KEY constraint failed" in message:
+        return Failure.FOREIGN_KEY
     if "database is locked" in message or "database table is locked" in message:
         # SQLite's busy timeout ran out waiting for the write lock.
         return Failure.LOCK_TIMEOUT

@@ -241,19 +241,13 @@ async def _seats_owned(
     return sum(len(seat_set(seats)) for seats in (await connection.execute(query)).scalars())
 
 
-async def _hold_in(
-    connection: AsyncConnection, request: HoldRequest, now: datetime, *, create: bool
-) -> Hold:
+async def _hold_in(connection: AsyncConnection, request: HoldRequest, now: datetime) -> Hold:
     """``ShowHolds.hold`` as one transaction: grant ``request`` whole, or raise having written
-    nothing.  A show without a counter row raises :class:`_NewShow`, unless ``create``: then the
-    row is created here."""
+    nothing.  A show without a counter row raises :class:`_NewShow`."""
     show_id = request.show_id
     last_token = await _lock_show(connection, show_id)
     if last_token is None:
-        if not create:
-            raise _NewShow
-        await _create_counter(connection, show_id)
-        last_token = (await connection.execute(_counter(show_id))).scalar_one()
+        raise _NewShow
     if await _find(connection, show_id, request.hold_id) is not None:
         raise InvalidInput(field="hold_id", reason="hold id already used for this show")
     seats = sorted(request.seats)
@@ -320,9 +314,7 @@ class SqlSeatHolds:
         )
         _check_seats(hold_seats, request.seats)
         try:
-            return await self.database.write(
-                lambda connection: _hold_in(connection, request, now, create=False)
-            )
+            return await self.database.write(lambda connection: _hold_in(connection, request, now))
         except _NewShow:
             # Created in a transaction of its own: inserting new keys at the end of the index
             # takes gap locks that deadlock when many first holds of a show arrive at once; this
@@ -330,10 +322,8 @@ class SqlSeatHolds:
             await self.database.write(
                 lambda connection: _create_counter(connection, request.show_id)
             )
-        # Counter rows are never deleted, so this run finds it (and would create it otherwise).
-        return await self.database.write(
-            lambda connection: _hold_in(connection, request, now, create=True)
-        )
+        # Counter rows are never deleted, so this run finds it.
+        return await self.database.write(lambda connection: _hold_in(connection, request, now))
 
     async def get(self, show_id: str, hold_id: str, *, now: datetime) -> Hold:
         """The live hold; raises ``HoldNotFound`` (or its subclass ``HoldExpired``)."""

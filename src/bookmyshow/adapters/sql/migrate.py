@@ -1,5 +1,8 @@
 """Schema migrations: upgrade, downgrade and inspect a database with the packaged Alembic scripts.
 
+Driver errors become :class:`~bookmyshow.ports.errors.BackendUnavailable`; Alembic's own errors
+(an unknown revision) pass through.
+
 ``bookmyshow db upgrade --url …`` calls :func:`upgrade`; applications may call it at start-up.
 """
 
@@ -13,9 +16,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
+from bookmyshow.adapters.sql.errors import unavailable
 
 __all__ = ["current_revision", "downgrade", "head_revision", "upgrade"]
 
@@ -46,6 +51,8 @@ async def _on(target: str | URL | SqlDatabase, work: Any) -> Any:
             result = await connection.run_sync(work)
             await connection.commit()
             return result
+    except (SQLAlchemyError, OSError) as exc:
+        raise unavailable(exc, database.backend) from exc
     finally:
         if database is not target:
             await database.dispose()

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql import Executable, Select
 
 from bookmyshow.adapters.sql import rows, schema
-from bookmyshow.adapters.sql.errors import violated_columns
+from bookmyshow.adapters.sql.errors import Failure, classify, violated_columns
 from bookmyshow.domain.booking import Booking, BookingStatus, normalize_booking_code
 from bookmyshow.domain.catalog import Movie, MovieStatus, parse_enum
 from bookmyshow.domain.coupons import Coupon
@@ -70,7 +70,6 @@ __all__ = [
 _T = TypeVar("_T")
 
 # MariaDB/MySQL: "Cannot delete or update a parent row" / "Cannot add or update a child row".
-_MYSQL_FOREIGN_KEY: Final = frozenset({1451, 1452})
 
 
 class UnitSession(Protocol):
@@ -108,13 +107,6 @@ class UnitSession(Protocol):
     def record(self, *events: DomainEvent) -> None:
         """Queue events to hand out (and write to the outbox) when the unit commits."""
         ...
-
-
-def _is_foreign_key(exc: IntegrityError) -> bool:
-    args = getattr(exc.orig, "args", ())
-    if args and isinstance(args[0], int):
-        return args[0] in _MYSQL_FOREIGN_KEY
-    return "FOREIGN KEY constraint failed" in str(exc.orig)
 
 
 @frozen
@@ -260,7 +252,7 @@ class _Store(Generic[_T]):
             return Conflict(what=spec.id_name, keys=(spec.key_of(item),))
         if columns is not None and columns in spec.unique:
             return spec.unique[columns](item)
-        if _is_foreign_key(exc):
+        if classify(exc) is Failure.FOREIGN_KEY:
             for parent in spec.parents:
                 [parent_key] = parent.table.primary_key.columns
                 value = values[parent.column]
@@ -268,10 +260,6 @@ class _Store(Generic[_T]):
                 if not await self._session.fetch(statement):
                     return NotFound(kind=parent.kind, key=value)
         return await self._session.broken(exc)
-
-
-def _order(*columns: ColumnElement[Any]) -> tuple[ColumnElement[Any], ...]:
-    return columns
 
 
 def _newest_first(
@@ -328,7 +316,7 @@ class SqlMovieRepository:
         table = schema.movies
         wanted = None if status is None else parse_enum(MovieStatus, status, "status")
         where = None if wanted is None else table.c.status == wanted.value
-        return await self._store.load(where, order_by=_order(table.c.movie_id))
+        return await self._store.load(where, order_by=(table.c.movie_id,))
 
 
 # -- venues -------------------------------------------------------------------------------------
@@ -385,7 +373,7 @@ class SqlVenueRepository:
     async def list_cities(self) -> Sequence[City]:
         """Every city, ordered by name then id."""
         table = schema.cities
-        return await self._cities.load(order_by=_order(table.c.name, table.c.city_id))
+        return await self._cities.load(order_by=(table.c.name, table.c.city_id))
 
     async def add_theater(self, theater: Theater) -> None:
         """Insert a new theater; ``Conflict(what="theater_id")``; ``NotFound(kind="city")``."""
@@ -407,7 +395,7 @@ class SqlVenueRepository:
         key = require_text(city_id, "city_id")
         table = schema.theaters
         return await self._theaters.load(
-            table.c.city_id == key, order_by=_order(table.c.name, table.c.theater_id)
+            table.c.city_id == key, order_by=(table.c.name, table.c.theater_id)
         )
 
     async def add_screen(self, screen: Screen) -> None:
@@ -427,7 +415,7 @@ class SqlVenueRepository:
         key = require_text(theater_id, "theater_id")
         table = schema.screens
         return await self._screens.load(
-            table.c.theater_id == key, order_by=_order(table.c.name, table.c.screen_id)
+            table.c.theater_id == key, order_by=(table.c.name, table.c.screen_id)
         )
 
 
@@ -485,7 +473,7 @@ class SqlShowRepository:
         table = schema.shows
         return await self._store.load(
             (table.c.screen_id == key) & (table.c.starts_at < before) & (table.c.ends_at > after),
-            order_by=_order(table.c.starts_at, table.c.show_id),
+            order_by=(table.c.starts_at, table.c.show_id),
         )
 
     async def find(
@@ -515,7 +503,7 @@ class SqlShowRepository:
         where = None
         for condition in conditions:
             where = condition if where is None else where & condition
-        return await self._store.load(where, order_by=_order(table.c.starts_at, table.c.show_id))
+        return await self._store.load(where, order_by=(table.c.starts_at, table.c.show_id))
 
 
 # -- bookings -----------------------------------------------------------------------------------
@@ -616,9 +604,7 @@ class SqlBookingRepository:
         where: ColumnElement[bool] = table.c.show_id == key
         if statuses is not None:
             where = where & table.c.status.in_(sorted(s.value for s in _statuses(statuses)))
-        return await self._store.load(
-            where, order_by=_order(table.c.created_at, table.c.booking_id)
-        )
+        return await self._store.load(where, order_by=(table.c.created_at, table.c.booking_id))
 
     async def with_status(
         self, statuses: Collection[BookingStatus], *, due_before: datetime | None = None
@@ -630,9 +616,7 @@ class SqlBookingRepository:
         where: ColumnElement[bool] = table.c.status.in_(wanted)
         if due_before is not None:
             where = where & (table.c.payment_due_at < require_aware(due_before, "due_before"))
-        return await self._store.load(
-            where, order_by=_order(table.c.created_at, table.c.booking_id)
-        )
+        return await self._store.load(where, order_by=(table.c.created_at, table.c.booking_id))
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -810,4 +794,4 @@ class SqlCouponRepository:
         if valid_at is not None:
             at = require_aware(valid_at, "valid_at")
             where = (table.c.valid_from <= at) & (table.c.valid_until > at)
-        return await self._store.load(where, order_by=_order(table.c.code))
+        return await self._store.load(where, order_by=(table.c.code,))
