@@ -10,9 +10,28 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 # The SQL databases, shared by the adapter tests and the service journeys.
+from tests.redis_backends import (
+    private_redis,
+    redis_client,
+    redis_cluster_url,
+    redis_namespace,
+    redis_target,
+    redis_url,
+)
 from tests.sql_backends import mariadb_url, sql_database, sql_url, sqlite_url
 
-__all__ = ["mariadb_url", "sql_database", "sql_url", "sqlite_url"]
+__all__ = [
+    "mariadb_url",
+    "private_redis",
+    "redis_client",
+    "redis_cluster_url",
+    "redis_namespace",
+    "redis_target",
+    "redis_url",
+    "sql_database",
+    "sql_url",
+    "sqlite_url",
+]
 
 # CI: no deadline (real servers have jitter), a bounded number of examples, and derandomized so a
 # submission's one CI run is reproducible; "thorough" searches far wider, with fresh randomness.

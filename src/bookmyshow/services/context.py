@@ -17,6 +17,7 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import HoldPolicy
 from bookmyshow.domain.pricing import PricingRules
 from bookmyshow.domain.shows import ScheduleRules
+from bookmyshow.ports.cache import Cache
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.coupons import CouponRedemptions
 from bookmyshow.ports.events import EventPublisher
@@ -25,6 +26,7 @@ from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.inventory import SeatHolds, SeatSales
 from bookmyshow.ports.notifications import Notifier
 from bookmyshow.ports.payments import PaymentGateway
+from bookmyshow.ports.rate_limit import RateLimiter
 from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.security import PasswordHasher, TokenService
 from bookmyshow.ports.unit_of_work import UnitOfWorkFactory
@@ -48,7 +50,10 @@ class Ports:
     by :class:`~bookmyshow.services.search.SearchIndexer`.  ``replica_uow``, when set, makes
     units for reads that tolerate replication lag (browsing: cities, theaters, listings, show
     times, the layout behind a seat map) — e.g. over a read replica; everything in a booking uses
-    ``uow``.  The other ports are used as their modules document.
+    ``uow``.  ``cache``, when set, serves catalog reads read-through (see
+    :mod:`bookmyshow.services.catalog_cache`); ``rate_limiter`` is for driving adapters (the
+    reference app limits log-ins, holds and checkouts with it).  The other ports are used as
+    their modules document.
     """
 
     uow: UnitOfWorkFactory
@@ -65,6 +70,8 @@ class Ports:
     notifier: Notifier
     search: MovieSearch
     replica_uow: UnitOfWorkFactory | None = None
+    cache: Cache | None = None
+    rate_limiter: RateLimiter | None = None
 
 
 @frozen(kw_only=True)

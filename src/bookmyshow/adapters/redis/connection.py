@@ -1,0 +1,91 @@
+"""Opening a Redis client: a standalone server or a Redis Cluster, from one URL.
+
+``redis://host:port/0`` (``rediss://`` for TLS) opens :class:`redis.asyncio.Redis`;
+``redis+cluster://host:port`` (``rediss+cluster://``) opens
+:class:`redis.asyncio.cluster.RedisCluster`, discovering the other nodes from the one named.  Every
+adapter in this package takes either client (:data:`RedisClient`): each script and each
+multi-key command touches keys of one hash slot only (see :mod:`bookmyshow.adapters.redis.keys`),
+so the same code runs on both.
+
+Retries are off.  A command that timed out may still have run on the server, and running a seat
+hold twice must never be the client's decision; failures surface as
+:class:`~bookmyshow.ports.errors.BackendUnavailable` instead.  Cluster redirections (``MOVED``,
+``ASK``) are still followed: they are answers, not failures.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, TypeAlias
+
+from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from bookmyshow.domain.errors import InvalidInput
+
+__all__ = ["RedisClient", "connect", "is_cluster_url"]
+
+RedisClient: TypeAlias = "Redis | RedisCluster"
+"""A standalone client or a cluster client; every adapter here accepts both."""
+
+_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_PLAIN: Final = frozenset({"redis", "rediss"})
+_CLUSTER: Final = frozenset({"redis+cluster", "rediss+cluster"})
+
+DEFAULT_TIMEOUT: Final = 5.0
+"""Seconds to wait for a connection or a reply before the call fails."""
+
+
+def _no_retries() -> Retry:
+    return Retry(NoBackoff(), 0)
+
+
+def is_cluster_url(url: str) -> bool:
+    """Whether ``url`` names a Redis Cluster (``redis+cluster://`` or ``rediss+cluster://``)."""
+    match = _SCHEME.match(url) if isinstance(url, str) else None
+    return match is not None and match.group(1).lower() in _CLUSTER
+
+
+def connect(
+    url: str, *, timeout: float = DEFAULT_TIMEOUT, max_connections: int | None = None
+) -> RedisClient:
+    """A client for ``url`` with retries off and ``timeout`` seconds for connects and replies.
+
+    Nothing is sent until the first command.  Raises :class:`InvalidInput` for a scheme other
+    than those above or a non-positive ``timeout``; the message never contains the URL, which
+    may hold a password.
+    """
+    if not isinstance(url, str):
+        raise InvalidInput(field="redis_url", reason="must be a string")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise InvalidInput(field="timeout", reason="must be a positive number of seconds")
+    match = _SCHEME.match(url)
+    scheme = "" if match is None else match.group(1).lower()
+    if scheme not in _PLAIN | _CLUSTER:
+        raise InvalidInput(
+            field="redis_url",
+            reason="use redis://, rediss://, redis+cluster:// or rediss+cluster://",
+        )
+    try:
+        if scheme in _CLUSTER:
+            plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
+            return RedisCluster.from_url(
+                plain,
+                retry=_no_retries(),
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                max_connections=max_connections or 100,
+            )
+        return Redis.from_url(
+            url,
+            retry=_no_retries(),
+            retry_on_timeout=False,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            max_connections=max_connections,
+        )
+    except ValueError:
+        # The parser's message may quote the URL, password included.
+        raise InvalidInput(field="redis_url", reason="not a valid Redis URL") from None
