@@ -43,6 +43,8 @@ __all__ = [
     "NotHoldOwner",
     "SeatsUnavailable",
     "ShowHolds",
+    "claimed",
+    "extended",
     "grant",
     "require_aware",
     "seat_set",
@@ -316,14 +318,9 @@ class ShowHolds:
         require_timedelta(by, "by", positive=True)
         now = require_aware(now)
         hold = self._check_live(self._owned(hold_id, owner_id), now)
-        # min(expires_at + by, max_expires_at), without adding a huge ``by`` past the calendar.
-        room = hold.max_expires_at - hold.expires_at
-        new_expiry = hold.max_expires_at if by >= room else hold.expires_at + by
-        if new_expiry <= hold.expires_at:
-            raise HoldExtensionLimit(hold_id=hold_id, max_expires_at=hold.max_expires_at)
-        extended = evolve(hold, expires_at=new_expiry)
-        self.holds[hold_id] = extended
-        return extended
+        longer = extended(hold, by)
+        self.holds[hold_id] = longer
+        return longer
 
     def claim(self, hold_id: str, owner_id: str, lease: timedelta, now: datetime) -> Hold:
         """Protect a live hold from expiry for ``lease`` while its sale completes.
@@ -333,10 +330,9 @@ class ShowHolds:
         require_timedelta(lease, "lease", positive=True)
         now = require_aware(now)
         hold = self._check_live(self._owned(hold_id, owner_id), now)
-        until = shift(now, lease, "lease")
-        claimed = evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
-        self.holds[hold_id] = claimed
-        return claimed
+        protected = claimed(hold, lease, now)
+        self.holds[hold_id] = protected
+        return protected
 
     def release(self, hold_id: str, owner_id: str, now: datetime) -> Hold:
         """Remove the owner's hold (live or expired) and free its seats; returns it."""
@@ -393,6 +389,37 @@ def grant(request: HoldRequest, *, token: int, owned: int, now: datetime) -> Hol
         expires_at=shift(now, request.policy.ttl, "now"),
         max_expires_at=shift(now, request.policy.max_duration, "now"),
     )
+
+
+def extended(hold: Hold, by: timedelta) -> Hold:
+    """``hold`` with its expiry pushed out by ``by``, capped at its ``max_expires_at``.
+
+    The caller has checked that the hold is live and the caller's.  Raises
+    :class:`HoldExtensionLimit` when the hold already lasts until its cap, and
+    :class:`InvalidInput` for a ``by`` that is not a positive timedelta.
+    """
+    require_instance(hold, Hold, "hold")
+    require_timedelta(by, "by", positive=True)
+    # min(expires_at + by, max_expires_at), without adding a huge ``by`` past the calendar.
+    room = hold.max_expires_at - hold.expires_at
+    new_expiry = hold.max_expires_at if by >= room else hold.expires_at + by
+    if new_expiry <= hold.expires_at:
+        raise HoldExtensionLimit(hold_id=hold.hold_id, max_expires_at=hold.max_expires_at)
+    return evolve(hold, expires_at=new_expiry)
+
+
+def claimed(hold: Hold, lease: timedelta, now: datetime) -> Hold:
+    """``hold`` protected from expiry until at least ``now + lease``, marked claimed.
+
+    The caller has checked that the hold is live and the caller's.  The lease may outlast
+    ``max_expires_at`` (a sale under way must not lose its seats) and never shortens the hold.
+    Raises :class:`InvalidInput` for a non-positive ``lease``, a naive ``now`` or an instant out
+    of range.
+    """
+    require_instance(hold, Hold, "hold")
+    require_timedelta(lease, "lease", positive=True)
+    until = shift(require_aware(now), lease, "lease")
+    return evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
 
 
 def seats_of(holds: Iterable[Hold]) -> frozenset[str]:

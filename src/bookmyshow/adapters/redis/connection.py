@@ -25,7 +25,7 @@ from redis.backoff import NoBackoff
 
 from bookmyshow.domain.errors import InvalidInput
 
-__all__ = ["RedisClient", "connect", "is_cluster_url"]
+__all__ = ["RedisClient", "connect", "is_cluster_url", "ready"]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 """A standalone client or a cluster client; every adapter here accepts both."""
@@ -76,7 +76,7 @@ def connect(
                 retry=_no_retries(),
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                max_connections=max_connections or 100,
+                max_connections=max_connections or 10_000,
             )
         return Redis.from_url(
             url,
@@ -89,3 +89,15 @@ def connect(
     except ValueError:
         # The parser's message may quote the URL, password included.
         raise InvalidInput(field="redis_url", reason="not a valid Redis URL") from None
+
+
+async def ready(client: RedisClient) -> RedisClient:
+    """``client``, with a cluster client's node and slot map loaded; call before each command.
+
+    Cheap after the first call.  Without it, a burst of first commands on a fresh cluster client
+    races redis-py's own initialization and some fail with "Connection closed by server"
+    (seen with redis-py 8.1); waiting here for one initialization avoids that.  A standalone
+    client has nothing to load.
+    """
+    await client.initialize()
+    return client

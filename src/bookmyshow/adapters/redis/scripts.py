@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.exceptions import NoScriptError
 
-from bookmyshow.adapters.redis.connection import RedisClient
+from bookmyshow.adapters.redis.connection import RedisClient, ready
 from bookmyshow.adapters.redis.errors import translated
 
 __all__ = ["LuaScript"]
@@ -40,6 +40,7 @@ class LuaScript:
         error included: the scripts never fail on the caller's input).
         """
         with translated(f"script {self.name}"):
+            await ready(client)
             try:
                 return await client.evalsha(self.sha, len(keys), *keys, *args)
             except NoScriptError:

@@ -38,7 +38,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, 
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
-from attrs import define, evolve
+from attrs import define
 from sqlalchemy import Insert, Select, Table, delete, insert, select, update
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import RowMapping
@@ -54,17 +54,18 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.holds import (
     Hold,
     HoldExpired,
-    HoldExtensionLimit,
     HoldNotFound,
     HoldRequest,
     NotHoldOwner,
     SeatsUnavailable,
+    claimed,
+    extended,
     grant,
     require_aware,
     seat_set,
 )
 from bookmyshow.domain.sales import StaleFencingToken, validate_sale
-from bookmyshow.domain.validation import require_text, require_timedelta, shift
+from bookmyshow.domain.validation import require_text, require_timedelta
 
 __all__ = ["SqlSeatHolds", "SqlSeatSales", "return_in", "sell_in", "sold_in"]
 
@@ -350,14 +351,9 @@ class SqlSeatHolds:
 
         async def work(connection: AsyncConnection) -> Hold:
             hold = _check_live(await _owned(connection, show_id, hold_id, owner_id), now)
-            # min(expires_at + by, max_expires_at), without adding a huge ``by`` past the calendar.
-            room = hold.max_expires_at - hold.expires_at
-            new_expiry = hold.max_expires_at if by >= room else hold.expires_at + by
-            if new_expiry <= hold.expires_at:
-                raise HoldExtensionLimit(hold_id=hold_id, max_expires_at=hold.max_expires_at)
-            extended = evolve(hold, expires_at=new_expiry)
-            await _set_expiry(connection, extended)
-            return extended
+            longer = extended(hold, by)
+            await _set_expiry(connection, longer)
+            return longer
 
         return await self.database.write(work)
 
@@ -372,10 +368,9 @@ class SqlSeatHolds:
 
         async def work(connection: AsyncConnection) -> Hold:
             hold = _check_live(await _owned(connection, show_id, hold_id, owner_id), now)
-            until = shift(now, lease, "lease")
-            claimed = evolve(hold, expires_at=max(hold.expires_at, until), claimed=True)
-            await _set_expiry(connection, claimed)
-            return claimed
+            protected = claimed(hold, lease, now)
+            await _set_expiry(connection, protected)
+            return protected
 
         return await self.database.write(work)
 
