@@ -7,16 +7,19 @@ unpublished as published, and uses aggregate ids of its own.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
 from sqlalchemy import func, select, update
 
 from bookmyshow.adapters.memory.clock import ManualClock
 from bookmyshow.adapters.memory.events import MemoryEventBus
+from bookmyshow.adapters.sql.codec import decode_event, encode_event
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
 from bookmyshow.adapters.sql.outbox import (
     OutboxPublishFailed,
@@ -32,12 +35,16 @@ from bookmyshow.domain.events import (
     MovieAdded,
     MovieChanged,
     ReviewRemoved,
+    ScreenAdded,
     SeatsHeld,
     SeatsReturned,
     ShowScheduled,
+    TheaterAdded,
+    TheaterChanged,
 )
 from bookmyshow.domain.money import Money
 from bookmyshow.ports.errors import BackendUnavailable
+from bookmyshow.testing.strategies.booking import domain_events
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -353,8 +360,16 @@ async def test_bad_events_insert_nothing(database: SqlDatabase, prefix: str) -> 
     assert await _pending(database, prefix) == 0
 
 
+@given(domain_events())
+def test_every_event_goes_through_the_outbox_codec(event: DomainEvent) -> None:
+    """Every registered event names an aggregate and survives encode, JSON and decode equal."""
+    assert aggregate_id_of(event)
+    name, payload = encode_event(event)
+    assert decode_event(name, json.loads(json.dumps(payload))) == event
+
+
 def test_aggregate_id_is_the_most_specific_id() -> None:
-    """The aggregate id is the booking, review, hold, show or movie id, in that order."""
+    """The aggregate id is the first id of: booking, review, hold, show, movie, screen, theater."""
     money = Money(10000)
     seats = frozenset({"A1"})
     cases: list[tuple[DomainEvent, str]] = [
@@ -396,6 +411,9 @@ def test_aggregate_id_is_the_most_specific_id() -> None:
             "b1",
         ),
         (ReviewRemoved(occurred_at=AT, review_id="rv1", movie_id="m1", user_id="u1"), "rv1"),
+        (ScreenAdded(occurred_at=AT, screen_id="sc1", theater_id="t1"), "sc1"),
+        (TheaterAdded(occurred_at=AT, theater_id="t1", city_id="c1"), "t1"),
+        (TheaterChanged(occurred_at=AT, theater_id="t1", city_id="c1", changed={"name"}), "t1"),
     ]
     for event, expected in cases:
         assert aggregate_id_of(event) == expected

@@ -54,11 +54,14 @@ __all__ = [
     "ReviewAdded",
     "ReviewEdited",
     "ReviewRemoved",
+    "ScreenAdded",
     "SeatsHeld",
     "SeatsReleased",
     "SeatsReturned",
     "ShowCancelled",
     "ShowScheduled",
+    "TheaterAdded",
+    "TheaterChanged",
     "UnknownEventType",
     "event_type",
 ]
@@ -179,6 +182,37 @@ class MovieRetired(DomainEvent):
 
     name: ClassVar[str] = "movie.retired"
     movie_id: str
+
+
+@frozen(kw_only=True)
+class TheaterAdded(DomainEvent):
+    """A theater opened in city ``city_id``."""
+
+    name: ClassVar[str] = "theater.added"
+    theater_id: str
+    city_id: str
+
+
+@frozen(kw_only=True)
+class TheaterChanged(DomainEvent):
+    """A theater's details changed; ``changed`` names the fields that did.
+
+    ``city_id`` is the theater's city (a theater stays in its city).
+    """
+
+    name: ClassVar[str] = "theater.changed"
+    theater_id: str
+    city_id: str
+    changed: frozenset[str] = field(converter=_name_set)
+
+
+@frozen(kw_only=True)
+class ScreenAdded(DomainEvent):
+    """A screen was added to theater ``theater_id``."""
+
+    name: ClassVar[str] = "screen.added"
+    screen_id: str
+    theater_id: str
 
 
 @frozen(kw_only=True)
@@ -399,6 +433,9 @@ _EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
     MovieAdded,
     MovieChanged,
     MovieRetired,
+    TheaterAdded,
+    TheaterChanged,
+    ScreenAdded,
     ShowScheduled,
     ShowCancelled,
     SeatsHeld,

@@ -11,6 +11,11 @@ read live from the hold and sale stores through
 :class:`~bookmyshow.services.inventory.SeatInventory`, after the catalog reads, so a listing is
 a snapshot: a seat shown available may be taken a moment later (the hold decides).
 
+With a cache (``ports.cache``, or a :class:`~bookmyshow.services.catalog_cache.CatalogCache`
+given to :class:`Browsing`), a movie, a city's theaters and the static context of listings and
+seat maps (show, movie, theater, screen) are read through it; seat states never are.  Subscribe
+the cache to the event bus (:meth:`CatalogCache.subscribe`) so catalog changes invalidate it.
+
 Unknown ids raise :class:`~bookmyshow.ports.errors.NotFound` from the repositories; a bad
 argument raises :class:`~bookmyshow.domain.errors.InvalidInput`.
 """
@@ -32,6 +37,7 @@ from bookmyshow.domain.users import Principal
 from bookmyshow.domain.venues import City, Screen, Theater
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._units import lagging_read
+from bookmyshow.services.catalog_cache import CatalogCache, ShowContext
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.inventory import SeatInventory, SeatState, SeatStatus
 
@@ -227,16 +233,6 @@ def _seat_status(blocked: bool, state: SeatState | None) -> SeatMapStatus:
     return SeatMapStatus.SOLD if state.status is SeatStatus.SOLD else SeatMapStatus.HELD
 
 
-@frozen(kw_only=True)
-class _Context:
-    """A show with the records its listing is made from."""
-
-    show: Show
-    movie: Movie
-    theater: Theater
-    screen: Screen
-
-
 class _Loader:
     """Reads movies, theaters and screens once each within one read unit."""
 
@@ -255,12 +251,12 @@ class _Loader:
             self._theaters[theater_id] = await self._uow.venues.get_theater(theater_id)
         return self._theaters[theater_id]
 
-    async def context(self, show: Show) -> _Context:
+    async def context(self, show: Show) -> ShowContext:
         if show.movie_id not in self._movies:
             self._movies[show.movie_id] = await self._uow.movies.get(show.movie_id)
         if show.screen_id not in self._screens:
             self._screens[show.screen_id] = await self._uow.venues.get_screen(show.screen_id)
-        return _Context(
+        return ShowContext(
             show=show,
             movie=self._movies[show.movie_id],
             theater=await self.theater(show.theater_id),
@@ -271,10 +267,29 @@ class _Loader:
 class Browsing:
     """Public read use cases (see the module); every method is allowed to everyone."""
 
-    def __init__(self, ports: Ports, policies: Policies) -> None:
-        """Use ``ports``; seat states are read with ``policies.claim_lease``."""
+    def __init__(
+        self, ports: Ports, policies: Policies, *, catalog_cache: CatalogCache | None = None
+    ) -> None:
+        """Use ``ports``; seat states are read with ``policies.claim_lease``.
+
+        Catalog reads go through ``catalog_cache`` if given, else through a
+        :class:`CatalogCache` with the default ttls over ``ports.cache`` when that is set, else
+        straight to the store.  Raises :class:`InvalidInput` for a ``catalog_cache`` that is
+        not a CatalogCache.
+        """
         self._ports = ports
         self._inventory = SeatInventory(ports.holds, ports.sales, claim_lease=policies.claim_lease)
+        if catalog_cache is None and ports.cache is not None:
+            catalog_cache = CatalogCache(ports)
+        if catalog_cache is not None and not isinstance(catalog_cache, CatalogCache):
+            raise InvalidInput(field="catalog_cache", reason="a CatalogCache, or None")
+        self._cache = catalog_cache
+
+    @property
+    def catalog_cache(self) -> CatalogCache | None:
+        """The cache catalog reads go through (``None`` without one); subscribe it to the
+        event bus so that catalog changes invalidate it."""
+        return self._cache
 
     async def cities(self, actor: Principal | None) -> Sequence[City]:
         """Every city, ordered by name then id."""
@@ -288,6 +303,8 @@ class Browsing:
     async def theaters(self, actor: Principal | None, city_id: str) -> Sequence[Theater]:
         """The city's theaters, ordered by name then id; ``NotFound`` for an unknown city."""
         _check_actor(actor)
+        if self._cache is not None:
+            return list(await self._cache.theaters_in_city(city_id))
 
         async def read(uow: UnitOfWork) -> Sequence[Theater]:
             await uow.venues.get_city(city_id)
@@ -313,6 +330,8 @@ class Browsing:
     async def movie(self, actor: Principal | None, movie_id: str) -> Movie:
         """The movie, whatever its status; ``NotFound`` for an unknown id."""
         _check_actor(actor)
+        if self._cache is not None:
+            return await self._cache.movie(movie_id)
 
         async def read(uow: UnitOfWork) -> Movie:
             return await uow.movies.get(movie_id)
@@ -339,7 +358,9 @@ class Browsing:
         day = None if on is None else _check_date(on)
         now = self._ports.clock.now()
 
-        async def read(uow: UnitOfWork) -> list[_Context]:
+        cache = self._cache
+
+        async def read(uow: UnitOfWork) -> tuple[Sequence[Show], list[ShowContext] | None]:
             loader = _Loader(uow)
             if movie_id is not None:
                 await uow.movies.get(movie_id)
@@ -351,14 +372,17 @@ class Browsing:
                 theaters = await uow.venues.theaters_in_city(city_id)
                 loader.remember(theaters)
                 found = await self._find_in(uow, movie_id, theaters, day, now)
-            contexts = [await loader.context(show) for show in found]
-            return [
-                c
-                for c in contexts
-                if day is None or c.theater.local_time(c.show.starts_at).date() == day
-            ]
+            if cache is not None:
+                return found, None
+            return found, [await loader.context(show) for show in found]
 
-        contexts = await lagging_read(self._ports, read)
+        found, every = await lagging_read(self._ports, read)
+        if every is None:
+            # With a cache the shows are read fresh; only what they name comes from the cache.
+            every = [] if cache is None else await cache.contexts(found)
+        contexts = [
+            c for c in every if day is None or c.theater.local_time(c.show.starts_at).date() == day
+        ]
         listings: list[ShowListing] = []
         for c in contexts:
             states = await self._inventory.seat_states(c.show.show_id, now)
@@ -419,10 +443,13 @@ class Browsing:
         _check_actor(actor)
         now = self._ports.clock.now()
 
-        async def read(uow: UnitOfWork) -> _Context:
+        async def read(uow: UnitOfWork) -> ShowContext:
             return await _Loader(uow).context(await uow.shows.get(show_id))
 
-        c = await lagging_read(self._ports, read)
+        if self._cache is not None:
+            c = await self._cache.show_context(show_id)
+        else:
+            c = await lagging_read(self._ports, read)
         states = await self._inventory.seat_states(show_id, now)
         me = None if actor is None else actor.user_id
         seats: list[SeatView] = []

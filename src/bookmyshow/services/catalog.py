@@ -29,7 +29,10 @@ from bookmyshow.domain.events import (
     MovieAdded,
     MovieChanged,
     MovieRetired,
+    ScreenAdded,
     ShowScheduled,
+    TheaterAdded,
+    TheaterChanged,
 )
 from bookmyshow.domain.holds import require_aware
 from bookmyshow.domain.layouts import RowSpec, SeatLayout
@@ -331,7 +334,8 @@ class Catalog:
         time_zone: str | None = None,
         amenities: Iterable[str] = (),
     ) -> Theater:
-        """Add a theater (id ``thr_…``) to a city; ``time_zone`` defaults to the city's.
+        """Add a theater (id ``thr_…``) to a city and publish ``TheaterAdded``; ``time_zone``
+        defaults to the city's.
 
         Only a platform admin may: a theater admin manages the theaters listed on their account,
         and a new theater is on nobody's list yet.  Raises :class:`PermissionDenied` otherwise,
@@ -340,6 +344,7 @@ class Catalog:
         require(actor, Action.MANAGE_THEATER, Resource(kind=ResourceKind.THEATER))
         theater_id = self._ports.ids.new_id("thr")
         tags = _texts(amenities, "amenities")
+        now = self._ports.clock.now()
 
         async def step(uow: UnitOfWork) -> Theater:
             city = await uow.venues.get_city(city_id)
@@ -353,6 +358,7 @@ class Catalog:
                 amenities=frozenset(tags),
             )
             await uow.venues.add_theater(theater)
+            uow.record(TheaterAdded(occurred_at=now, theater_id=theater_id, city_id=city.city_id))
             return theater
 
         return await in_unit(self._ports, self._policies, step)
@@ -371,9 +377,10 @@ class Catalog:
         """Change the given details of a theater (``None`` keeps a field); returns the theater.
 
         A theater stays in its city.  Changing ``time_zone`` changes the local times shows are
-        displayed in, not their instants.  Allowed to a platform admin and to a theater admin of
-        this theater; raises :class:`PermissionDenied` otherwise, ``NotFound`` for an unknown
-        theater and :class:`InvalidInput` for a bad value.
+        displayed in, not their instants.  Publishes ``TheaterChanged`` naming the fields whose
+        value really changed; when none did, nothing is saved or published.  Allowed to a
+        platform admin and to a theater admin of this theater; raises :class:`PermissionDenied`
+        otherwise, ``NotFound`` for an unknown theater and :class:`InvalidInput` for a bad value.
         """
         require(actor, Action.MANAGE_THEATER, _theater(theater_id))
         changes: dict[str, Any] = {}
@@ -387,13 +394,23 @@ class Catalog:
             changes["time_zone"] = time_zone
         if amenities is not None:
             changes["amenities"] = frozenset(_texts(amenities, "amenities"))
+        now = self._ports.clock.now()
 
         async def step(uow: UnitOfWork) -> Theater:
             theater = await uow.venues.get_theater(theater_id)
             updated = evolve(theater, **changes)
-            if not _changed(theater, updated, changes):
+            changed = _changed(theater, updated, changes)
+            if not changed:
                 return theater
             await uow.venues.save_theater(updated)
+            uow.record(
+                TheaterChanged(
+                    occurred_at=now,
+                    theater_id=theater_id,
+                    city_id=updated.city_id,
+                    changed=changed,
+                )
+            )
             return updated
 
         return await in_unit(self._ports, self._policies, step)
@@ -417,7 +434,8 @@ class Catalog:
         rows: SeatLayout | Iterable[RowSpec | tuple[str, str, str]],
         formats: Iterable[Format | str],
     ) -> Screen:
-        """Add a screen (id ``scr_…``) to a theater; ``rows`` is a layout or its rows as data.
+        """Add a screen (id ``scr_…``) to a theater and publish ``ScreenAdded``; ``rows`` is a
+        layout or its rows as data.
 
         See :meth:`~bookmyshow.domain.layouts.SeatLayout.from_rows` for the row format.  Allowed
         to a platform admin and a theater admin of the theater; raises
@@ -434,9 +452,13 @@ class Catalog:
             layout=_layout(rows),
             formats=_formats(formats, "formats"),
         )
+        now = self._ports.clock.now()
 
         async def step(uow: UnitOfWork) -> Screen:
             await uow.venues.add_screen(screen)
+            uow.record(
+                ScreenAdded(occurred_at=now, screen_id=screen.screen_id, theater_id=theater_id)
+            )
             return screen
 
         return await in_unit(self._ports, self._policies, step)

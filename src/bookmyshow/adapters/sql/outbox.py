@@ -41,8 +41,9 @@ Guarantees and the choices behind them:
     event cannot block the outbox forever.  ``max_attempts=None`` blocks instead.
 
 The ``aggregate_id`` of a row is the most specific id the event carries, in this order:
-``booking_id``, ``review_id``, ``hold_id``, ``show_id``, ``movie_id`` (see
-:func:`aggregate_id_of`).  Published rows are deleted with :meth:`OutboxRelay.purge_published`.
+``booking_id``, ``review_id``, ``hold_id``, ``show_id``, ``movie_id``, ``screen_id``,
+``theater_id`` (see :func:`aggregate_id_of`).  Published rows are deleted with
+:meth:`OutboxRelay.purge_published`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-AGGREGATE_ID_FIELDS: Final = ("booking_id", "review_id", "hold_id", "show_id", "movie_id")
+AGGREGATE_ID_FIELDS: Final = (
+    "booking_id",
+    "review_id",
+    "hold_id",
+    "show_id",
+    "movie_id",
+    "screen_id",
+    "theater_id",
+)
 """The event fields that name an aggregate, most specific first (see :func:`aggregate_id_of`)."""
 
 DEFAULT_BATCH_SIZE: Final = 100
@@ -118,7 +127,8 @@ def aggregate_id_of(event: DomainEvent) -> str:
     """The id of the aggregate ``event`` belongs to: its first non-empty field among
     :data:`AGGREGATE_ID_FIELDS` (a booking's events and ``SeatsReturned`` → the booking; review
     events → the review; hold events → the hold; show events → the show; movie events → the
-    movie).  Raises ``InvalidInput`` for a non-event or an event carrying none of them."""
+    movie; screen events → the screen; theater events → the theater).  Raises ``InvalidInput``
+    for a non-event or an event carrying none of them."""
     if not isinstance(event, DomainEvent):
         raise InvalidInput(field="event", reason="must be a DomainEvent")
     for name in AGGREGATE_ID_FIELDS:
