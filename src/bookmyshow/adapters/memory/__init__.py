@@ -21,6 +21,7 @@ from bookmyshow.adapters.memory.notifications import MemoryNotifier
 from bookmyshow.adapters.memory.payments import MemoryPaymentGateway
 from bookmyshow.adapters.memory.rate_limit import MemoryRateLimiter
 from bookmyshow.adapters.memory.search import MemoryMovieSearch
+from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.adapters.memory.security import HmacTokenService, ScryptPasswordHasher
 from bookmyshow.adapters.memory.unit_of_work import MemoryUnitOfWork, MemoryUnitOfWorkFactory
 
@@ -39,6 +40,7 @@ __all__ = [
     "MemoryRateLimiter",
     "MemorySeatHolds",
     "MemorySeatSales",
+    "MemorySeatUpdates",
     "MemoryUnitOfWork",
     "MemoryUnitOfWorkFactory",
     "ScryptPasswordHasher",

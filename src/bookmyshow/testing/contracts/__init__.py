@@ -25,6 +25,7 @@ from bookmyshow.testing.contracts.repositories import (
     VenueRepositoryContract,
 )
 from bookmyshow.testing.contracts.search import MovieSearchContract, SearchFactory
+from bookmyshow.testing.contracts.seat_updates import SeatUpdatesContract
 from bookmyshow.testing.contracts.security import PasswordHasherContract, TokenServiceContract
 from bookmyshow.testing.contracts.unit_of_work import UnitOfWorkContract
 
@@ -49,6 +50,7 @@ __all__ = [
     "RateLimiterContract",
     "ReviewRepositoryContract",
     "SearchFactory",
+    "SeatUpdatesContract",
     "ShowRepositoryContract",
     "TokenServiceContract",
     "UnitOfWorkContract",
