@@ -34,6 +34,7 @@ from bookmyshow.adapters.memory import (
     MemoryInventoryStore,
     MemoryNotifier,
     MemoryPaymentGateway,
+    MemoryRateLimiter,
     MemorySeatHolds,
     MemorySeatSales,
     MemoryUnitOfWorkFactory,
@@ -42,6 +43,7 @@ from bookmyshow.adapters.memory import (
     SystemClock,
 )
 from bookmyshow.adapters.memory.search import MemoryMovieSearch
+from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.events import EventBus, EventPublisher
@@ -57,9 +59,12 @@ from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
 from bookmyshow.services.operations import Operations
 from bookmyshow.services.search import Search, SearchIndexer
+from bookmyshow.services.seat_feed import SeatFeed
 from bookmyshow.services.seats import Seats
 
 if TYPE_CHECKING:
+    from bookmyshow.adapters.redis import RedisClient
+    from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
     from bookmyshow.adapters.sql import SqlDatabase
 
 __all__ = [
@@ -70,6 +75,7 @@ __all__ = [
     "Ticketing",
     "bootstrap",
     "from_settings",
+    "hybrid_ports",
     "in_memory",
     "in_memory_ports",
     "plan_backends",
@@ -151,10 +157,18 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
 
 
 def _index_from_events(system: Ticketing) -> Ticketing:
-    """Subscribe the search indexer to the system's publisher when it is an in-process bus."""
+    """Subscribe what follows events to the system's publisher when it is an in-process bus:
+    the search indexer, the catalog cache's invalidation (when a cache is wired) and the live
+    seat feed (when ``ports.seat_updates`` is set)."""
     events = system.ports.events
     if callable(getattr(events, "subscribe", None)):
-        system.indexer.subscribe(cast(EventBus, events))
+        bus = cast(EventBus, events)
+        system.indexer.subscribe(bus)
+        catalog_cache = system.browsing.catalog_cache
+        if catalog_cache is not None:
+            catalog_cache.subscribe(bus)
+        if system.ports.seat_updates is not None:
+            SeatFeed(system.ports.seat_updates).subscribe(bus)
     return system
 
 
@@ -174,8 +188,9 @@ def in_memory_ports(
 
     Defaults: the system clock, sortable ids, the test payment gateway, an in-process event
     bus, scrypt password hashing, HS256 tokens signed with a fresh random secret (so tokens
-    do not outlive the process; pass ``token_secret`` to keep them), and an in-memory search
-    index.  Raises ``InvalidInput`` for a ``token_secret`` under 32 bytes or an empty issuer or
+    do not outlive the process; pass ``token_secret`` to keep them), an in-memory search
+    index, rate limiter and live seat feed, and no catalog cache (the data is in memory
+    already).  Raises ``InvalidInput`` for a ``token_secret`` under 32 bytes or an empty issuer or
     audience.
     """
     clock = clock if clock is not None else SystemClock()
@@ -195,6 +210,8 @@ def in_memory_ports(
         tokens=HmacTokenService(secret, clock=clock, issuer=token_issuer, audience=token_audience),
         notifier=MemoryNotifier(),
         search=search if search is not None else MemoryMovieSearch(),
+        rate_limiter=MemoryRateLimiter(clock),
+        seat_updates=MemorySeatUpdates(),
     )
 
 
@@ -286,6 +303,61 @@ def sql_ports(
     )
 
 
+def hybrid_ports(
+    database: SqlDatabase,
+    redis: RedisClient,
+    *,
+    namespace: str = "bms",
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    payments: PaymentGateway | None = None,
+    events: EventPublisher | None = None,
+    passwords: PasswordHasher | None = None,
+    token_secret: bytes | None = None,
+    token_issuer: str = "bookmyshow",
+    token_audience: str = "bookmyshow",
+    search: MovieSearch | None = None,
+) -> Ports:
+    """The recommended production wiring: :func:`sql_ports` with the fast stores in Redis.
+
+    Seat holds (one Lua script per hold), idempotency keys, the catalog cache, the rate limiter
+    and the live seat feed live in Redis, while sales, repositories and coupon counters stay in
+    ``database``, whose primary key on (show, seat) sells a seat at most once even if Redis loses
+    a hold; a buyer whose seats were sold meanwhile is refunded at once.  Call
+    ``ports.seat_updates.aclose()`` before closing ``redis`` (:func:`from_settings` does).
+    ``redis`` comes from :func:`bookmyshow.adapters.redis.connect` (a standalone server or a
+    cluster); ``namespace`` prefixes every Redis key.  See ``docs/redis.md``.
+    """
+    # The redis extra is optional.
+    from bookmyshow.adapters.redis.cache import RedisCache  # noqa: PLC0415
+    from bookmyshow.adapters.redis.holds import RedisSeatHolds  # noqa: PLC0415
+    from bookmyshow.adapters.redis.idempotency import RedisIdempotencyStore  # noqa: PLC0415
+    from bookmyshow.adapters.redis.rate_limit import RedisRateLimiter  # noqa: PLC0415
+    from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates  # noqa: PLC0415
+
+    clock = clock if clock is not None else SystemClock()
+    base = sql_ports(
+        database,
+        clock=clock,
+        ids=ids,
+        payments=payments,
+        events=events,
+        passwords=passwords,
+        token_secret=token_secret,
+        token_issuer=token_issuer,
+        token_audience=token_audience,
+        search=search,
+    )
+    return evolve(
+        base,
+        holds=RedisSeatHolds(redis, namespace=namespace),
+        idempotency=RedisIdempotencyStore(redis, clock=clock, namespace=namespace),
+        cache=RedisCache(redis, clock=clock, namespace=namespace),
+        rate_limiter=RedisRateLimiter(redis, clock=clock, namespace=namespace),
+        seat_updates=RedisSeatUpdates(redis, namespace=namespace),
+    )
+
+
 # --- settings ----------------------------------------------------------------------------------
 
 
@@ -334,11 +406,12 @@ class Settings:
     """Where the system keeps its data and how it signs tokens.
 
     ``database_url`` (SQLAlchemy style: ``mysql+asyncmy://…``, ``sqlite+aiosqlite:///…``) and
-    ``redis_url`` (``redis://…``, ``rediss://…``) choose the backends (see
-    :func:`plan_backends`).  ``token_secret`` signs access tokens (at least 32 bytes; random per
-    process when unset).  ``hold_ttl`` replaces the hold policy's ttl (at most a day).  Raises
-    :class:`InvalidInput` for a URL whose scheme no backend serves, a short secret, or a
-    ``hold_ttl`` that is not positive or longer than a day.
+    ``redis_url`` (``redis://…``, ``rediss://…``, ``redis+cluster://…`` for a Redis Cluster)
+    choose the backends (see :func:`plan_backends`).  ``token_secret`` signs access tokens (at
+    least 32 bytes; random per process when unset).  ``hold_ttl`` replaces the hold policy's ttl
+    (at most a day).  ``redis_namespace`` prefixes every Redis key (default ``bms``).  Raises
+    :class:`InvalidInput` for a URL whose scheme no backend serves, a short secret, a
+    ``hold_ttl`` that is not positive or longer than a day, or a namespace with braces.
     """
 
     # The reprs hide credentials: settings end up in logs and tracebacks.
@@ -352,6 +425,8 @@ class Settings:
     token_issuer: str = "bookmyshow"
     token_audience: str = "bookmyshow"
     hold_ttl: timedelta | None = None
+    redis_namespace: str = "bms"
+    """The prefix of every Redis key, so that deployments can share one Redis."""
 
     ENV: ClassVar[Mapping[str, str]] = {
         "database_url": "DATABASE_URL",
@@ -362,6 +437,7 @@ class Settings:
         "token_issuer": "TOKEN_ISSUER",
         "token_audience": "TOKEN_AUDIENCE",
         "hold_ttl": "HOLD_TTL_SECONDS",
+        "redis_namespace": "REDIS_NAMESPACE",
     }
     """Each setting and its environment variable (after the ``BOOKMYSHOW_`` prefix)."""
 
@@ -386,6 +462,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():
                 raise InvalidInput(field=name, reason="must be a non-empty string")
+        if self.redis_url is not None or self.redis_namespace != "bms":
+            _check_namespace(self.redis_namespace)
         if self.hold_ttl is not None and (
             not isinstance(self.hold_ttl, timedelta)
             or not timedelta(0) < self.hold_ttl <= _MAX_HOLD_TTL
@@ -428,6 +506,23 @@ class Settings:
             token_issuer=get("token_issuer") or "bookmyshow",
             token_audience=get("token_audience") or "bookmyshow",
             hold_ttl=hold_ttl,
+            redis_namespace=get("redis_namespace") or "bms",
+        )
+
+
+def _check_namespace(namespace: object) -> None:
+    """A Redis key prefix: non-empty, no braces (they would move the hash tag), no ``:`` at
+    either end."""
+    if (
+        not isinstance(namespace, str)
+        or not namespace
+        or "{" in namespace
+        or "}" in namespace
+        or namespace.startswith(":")
+        or namespace.endswith(":")
+    ):
+        raise InvalidInput(
+            field="redis_namespace", reason="a non-empty prefix without braces or edge ':'"
         )
 
 
@@ -463,11 +558,12 @@ class BackendPlan:
 def plan_backends(settings: Settings) -> BackendPlan:
     """Choose backends from the URLs, without connecting.
 
-    Database and Redis: holds, idempotency keys and coupon counters in Redis; sales and
-    repositories in the database (the hybrid).  Database only: everything in the database.
-    Neither: everything in memory.  Search is in Elasticsearch when its URL is set, else in
-    memory, whatever the rest.  Raises :class:`InvalidInput` for a Redis URL without a
-    database URL (seats held in Redis need a durable record of what is sold).
+    Database and Redis: holds, idempotency keys, the catalog cache, rate limits and the live
+    seat feed in Redis; sales, repositories and coupon counters in the database (the hybrid).
+    Database only: everything in the database.  Neither: everything in memory.  Search is in
+    Elasticsearch when its URL is set, else in memory, whatever the rest.  Raises
+    :class:`InvalidInput` for a Redis URL without a database URL (seats held in Redis need a
+    durable record of what is sold).
     """
     if settings.redis_url is not None and settings.database_url is None:
         raise InvalidInput(
@@ -495,7 +591,7 @@ class BackendNotAvailable(DomainError):
     reason: str
 
 
-_AVAILABLE: Final = frozenset({Backend.MEMORY, Backend.SQL})
+_AVAILABLE: Final = frozenset({Backend.MEMORY, Backend.SQL, Backend.REDIS})
 
 
 def from_settings(settings: Settings, policies: Policies | None = None) -> Ticketing:
@@ -546,13 +642,32 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
 
         database = create_database(settings.database_url, replica_url=settings.database_replica_url)
         closers.append(database.dispose)
-        ports = sql_ports(
-            database,
-            token_secret=secret,
-            token_issuer=issuer,
-            token_audience=audience,
-            search=search,
-        )
+        if settings.redis_url is None:
+            ports = sql_ports(
+                database,
+                token_secret=secret,
+                token_issuer=issuer,
+                token_audience=audience,
+                search=search,
+            )
+        else:
+            from bookmyshow.adapters import redis  # noqa: PLC0415 - optional extra
+
+            redis_client = redis.connect(settings.redis_url)
+            closers.append(redis_client.aclose)
+            ports = hybrid_ports(
+                database,
+                redis_client,
+                namespace=settings.redis_namespace,
+                token_secret=secret,
+                token_issuer=issuer,
+                token_audience=audience,
+                search=search,
+            )
+            if ports.seat_updates is not None:
+                # Closers run newest first: the feed's readers stop before the client closes.
+                closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
+            preparations.append(lambda: redis.ready(redis_client))
     system = _index_from_events(bootstrap(ports, rules))
     return evolve(
         system,

@@ -1,16 +1,18 @@
-"""The backends the service journeys run on: in memory, SQLite and MariaDB.
+"""The backends the service journeys run on: in memory, SQLite, MariaDB and the hybrid.
 
 A journey module listed in :data:`JOURNEY_MODULES` runs each test that uses the ``ports`` fixture
 (directly or through ``app`` and ``world``) once per backend, with node ids such as
 ``test_x[sqlite]``.  Every run starts from an empty store of its own, because the journeys use
 fixed emails, sequential ids and ids like ``theater-1``: SQLite gets a copy of a migrated
-template file, MariaDB a session database emptied first.  Modules that test pure logic or the
-in-memory wiring itself stay in memory only.
+template file, MariaDB a session database emptied first; the hybrid (holds and the fast stores
+in Redis, the rest in MariaDB) adds a Redis namespace of its own, dropped afterwards.  Modules
+that test pure logic or the in-memory wiring itself stay in memory only.
 """
 
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,13 +23,15 @@ from attrs import frozen
 from hypothesis import settings
 
 from bookmyshow.adapters.memory import MemoryEventBus, ScryptPasswordHasher, SequentialIds
+from bookmyshow.adapters.redis import connect
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
-from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports, sql_ports
+from bookmyshow.bootstrap import Ticketing, bootstrap, hybrid_ports, in_memory_ports, sql_ports
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.security import PasswordHasher
 from bookmyshow.services.context import Policies, Ports
+from tests.redis_backends import drop_namespace
 from tests.sql_backends import copy_sqlite, empty_tables
 
 __all__ = [
@@ -41,7 +45,7 @@ __all__ = [
     "wire",
 ]
 
-BACKENDS: Final = ("memory", "sqlite", "mariadb")
+BACKENDS: Final = ("memory", "sqlite", "mariadb", "hybrid")
 """Every backend a journey runs on; also the ids of the ``backend`` parameter."""
 
 JOURNEY_MODULES: Final = frozenset(
@@ -89,12 +93,13 @@ class JourneyBackend:
 
     ``name`` is one of :data:`BACKENDS`.  ``sqlite_template`` (a migrated file, copied per
     :meth:`open`) is set for SQLite, ``mariadb_url`` (a migrated database, emptied per
-    :meth:`open`) for MariaDB.
+    :meth:`open`) for MariaDB and the hybrid, ``redis_url`` for the hybrid.
     """
 
     name: str
     sqlite_template: Path | None = None
     mariadb_url: str | None = None
+    redis_url: str | None = None
 
     async def open(
         self,
@@ -118,6 +123,15 @@ class JourneyBackend:
             )
             return Opened(ports=ports, close=_nothing)
         database, cleanup = await self._empty_database()
+        if self.name == "hybrid" and self.redis_url is not None:
+            return await self._hybrid(
+                database,
+                clock=clock,
+                ids=ids,
+                passwords=passwords,
+                token_secret=token_secret,
+                search=search,
+            )
         ports = sql_ports(
             database,
             clock=clock,
@@ -130,6 +144,41 @@ class JourneyBackend:
         async def close() -> None:
             await database.dispose()
             cleanup()
+
+        return Opened(ports=ports, close=close)
+
+    async def _hybrid(
+        self,
+        database: SqlDatabase,
+        *,
+        clock: Clock,
+        ids: IdGenerator,
+        passwords: PasswordHasher,
+        token_secret: bytes,
+        search: MovieSearch | None,
+    ) -> Opened:
+        """Hybrid ports over ``database`` and a fresh namespace on the shared Redis."""
+        if self.redis_url is None:
+            raise ValueError("the hybrid backend needs a Redis URL")
+        client = connect(self.redis_url)
+        namespace = f"j{uuid.uuid4().hex[:12]}"
+        ports = hybrid_ports(
+            database,
+            client,
+            namespace=namespace,
+            clock=clock,
+            ids=ids,
+            passwords=passwords,
+            token_secret=token_secret,
+            search=search,
+        )
+
+        async def close() -> None:
+            try:
+                await drop_namespace(client, namespace)
+            finally:
+                await client.aclose()
+                await database.dispose()
 
         return Opened(ports=ports, close=close)
 
@@ -180,7 +229,7 @@ class JourneyBackend:
                     path.with_name(path.name + suffix).unlink(missing_ok=True)
 
             return create_database(url), remove
-        if self.name == "mariadb" and self.mariadb_url is not None:
+        if self.name in {"mariadb", "hybrid"} and self.mariadb_url is not None:
             database = create_database(self.mariadb_url)
             try:
                 await empty_tables(database)
@@ -192,8 +241,8 @@ class JourneyBackend:
 
 
 def backend_params(*, timeout_s: int | None = None) -> list[pytest.ParameterSet]:
-    """The ``backend`` parameters: memory, then SQLite and MariaDB, each with a timeout of
-    ``timeout_s`` (default :func:`sql_timeout_s`)."""
+    """The ``backend`` parameters: memory, then SQLite, MariaDB and the hybrid, each with a
+    timeout of ``timeout_s`` (default :func:`sql_timeout_s`)."""
     timeout = pytest.mark.timeout(sql_timeout_s() if timeout_s is None else timeout_s)
     return [
         pytest.param(name, id=name, marks=() if name == "memory" else (timeout,))

@@ -1,7 +1,8 @@
 """Fixtures for use-case tests: the whole embedded system on a hand-driven clock.
 
 In the journey modules (:data:`tests.services.backends.JOURNEY_MODULES`) every test that uses
-``ports`` runs on each backend — in memory, SQLite and MariaDB — over an empty store of its own;
+``ports`` runs on each backend — in memory, SQLite, MariaDB and the hybrid (Redis holds, MariaDB
+for the rest) — over an empty store of its own;
 elsewhere ``ports`` is in memory only.
 """
 
@@ -62,6 +63,12 @@ def backend(request: pytest.FixtureRequest) -> JourneyBackend:
         return JourneyBackend(name=name, sqlite_template=request.getfixturevalue("sqlite_template"))
     if name == "mariadb":
         return JourneyBackend(name=name, mariadb_url=request.getfixturevalue("mariadb_scratch_url"))
+    if name == "hybrid":
+        return JourneyBackend(
+            name=name,
+            mariadb_url=request.getfixturevalue("mariadb_scratch_url"),
+            redis_url=request.getfixturevalue("redis_url"),
+        )
     return JourneyBackend(name=name)
 
 

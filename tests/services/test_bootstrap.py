@@ -478,17 +478,19 @@ def test_from_settings_refuses_anything_but_settings() -> None:
     assert info.value.field == "settings"
 
 
-def test_a_redis_url_names_the_missing_backend_and_hides_the_password() -> None:
-    """No Redis adapter yet: BackendNotAvailable names "redis" and hides both passwords."""
-    with pytest.raises(BackendNotAvailable) as info:
-        from_settings(Settings(database_url=DB, redis_url=REDIS))
-    error = info.value
-    assert error.code == "backend_not_available"
-    assert error.backend == "redis"
-    assert error.url == "redis://:***@cache.internal:6379/0"
-    text = error_text(error)
-    assert "hunter2-secret" not in text
-    assert "redis-pass-42" not in text
+def test_a_redis_namespace_with_braces_is_refused() -> None:
+    """A namespace with a brace would move every key's hash tag: InvalidInput names it."""
+    with pytest.raises(InvalidInput) as info:
+        Settings(database_url=DB, redis_url=REDIS, redis_namespace="a{b}")
+    assert info.value.field == "redis_namespace"
+
+
+def test_the_redis_namespace_comes_from_the_environment() -> None:
+    """BOOKMYSHOW_REDIS_NAMESPACE sets the key prefix; unset, it is "bms"."""
+    env = {"BOOKMYSHOW_DATABASE_URL": DB, "BOOKMYSHOW_REDIS_URL": REDIS}
+    assert Settings.from_env(env).redis_namespace == "bms"
+    named = Settings.from_env({**env, "BOOKMYSHOW_REDIS_NAMESPACE": "shop-2"})
+    assert named.redis_namespace == "shop-2"
 
 
 async def test_a_database_url_builds_the_sql_system(tmp_path: Path) -> None:
@@ -550,8 +552,8 @@ def test_no_password_ever_appears_in_a_settings_error(
         fields["database_url"] = "sqlite+aiosqlite:///tickets.db"
     error = settings_outcome(**fields)
     blank = settings_outcome(**{**fields, kind: f"{scheme}://{user}:@{host}/{path}"})
-    assert type(error) is type(blank)
-    assert outcome_text(error) == outcome_text(blank)
+    # A password can make a URL unparseable where the blank one parses (a Redis URL is parsed
+    # when the client is built), so the outcomes may differ; neither may show the password.
     assume(password.strip() and password not in outcome_text(blank))
     assert password not in outcome_text(error)
 

@@ -28,6 +28,7 @@ from bookmyshow.ports.notifications import Notifier
 from bookmyshow.ports.payments import PaymentGateway
 from bookmyshow.ports.rate_limit import RateLimiter
 from bookmyshow.ports.search import MovieSearch
+from bookmyshow.ports.seat_updates import SeatUpdates
 from bookmyshow.ports.security import PasswordHasher, TokenService
 from bookmyshow.ports.unit_of_work import UnitOfWorkFactory
 
@@ -52,8 +53,10 @@ class Ports:
     times, the layout behind a seat map) — e.g. over a read replica; everything in a booking uses
     ``uow``.  ``cache``, when set, serves catalog reads read-through (see
     :mod:`bookmyshow.services.catalog_cache`); ``rate_limiter`` is for driving adapters (the
-    reference app limits log-ins, holds and checkouts with it).  The other ports are used as
-    their modules document.
+    reference app limits log-ins, holds and checkouts with it); ``seat_updates``, when set,
+    carries every seat change of a show to its live viewers (fed from events by
+    :class:`~bookmyshow.services.seat_feed.SeatFeed`).  The other ports are used as their
+    modules document.
     """
 
     uow: UnitOfWorkFactory
@@ -72,6 +75,7 @@ class Ports:
     replica_uow: UnitOfWorkFactory | None = None
     cache: Cache | None = None
     rate_limiter: RateLimiter | None = None
+    seat_updates: SeatUpdates | None = None
 
 
 @frozen(kw_only=True)

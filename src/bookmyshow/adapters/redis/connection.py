@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Final, TypeAlias
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -38,6 +38,13 @@ DEFAULT_TIMEOUT: Final = 5.0
 """Seconds to wait for a connection or a reply before the call fails."""
 
 
+DEFAULT_MAX_CONNECTIONS: Final = 256
+"""Connections a standalone client opens at most; further callers wait for one."""
+
+DEFAULT_CLUSTER_MAX_CONNECTIONS: Final = 10_000
+"""Connections a cluster client opens at most per node."""
+
+
 def _no_retries() -> Retry:
     return Retry(NoBackoff(), 0)
 
@@ -52,6 +59,10 @@ def connect(
     url: str, *, timeout: float = DEFAULT_TIMEOUT, max_connections: int | None = None
 ) -> RedisClient:
     """A client for ``url`` with retries off and ``timeout`` seconds for connects and replies.
+
+    ``max_connections`` bounds the connections per server: a standalone client queues callers
+    beyond it (for up to ``timeout``), a cluster client fails them (redis-py's async cluster
+    cannot queue), so its default is far larger.
 
     Nothing is sent until the first command.  Raises :class:`InvalidInput` for a scheme other
     than those above or a non-positive ``timeout``; the message never contains the URL, which
@@ -76,16 +87,22 @@ def connect(
                 retry=_no_retries(),
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                max_connections=max_connections or 10_000,
+                # The async cluster client fails a command outright when a node's pool is
+                # exhausted (it cannot wait), so its pools are large.
+                max_connections=max_connections or DEFAULT_CLUSTER_MAX_CONNECTIONS,
             )
-        return Redis.from_url(
+        # A blocking pool queues callers for a free connection (up to ``timeout``) instead of
+        # failing them when a rush needs more connections than the pool allows.
+        pool = BlockingConnectionPool.from_url(
             url,
             retry=_no_retries(),
             retry_on_timeout=False,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
-            max_connections=max_connections,
+            max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
+            timeout=timeout,
         )
+        return Redis(connection_pool=pool)
     except ValueError:
         # The parser's message may quote the URL, password included.
         raise InvalidInput(field="redis_url", reason="not a valid Redis URL") from None

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from bookmyshow.ports.errors import BackendUnavailable
 
@@ -39,9 +39,11 @@ def unavailable(action: str, exc: BaseException) -> BackendUnavailable:
 def translated(action: str) -> Iterator[None]:
     """Raise :class:`BackendUnavailable` (chained) for any client error inside the block.
 
-    ``OSError`` counts too: a socket error can escape the client while it connects.
+    ``OSError`` counts too (a socket error can escape the client while it connects), and so do
+    the cluster client's own errors (a slot no node covers, no node reachable), which are not
+    subclasses of ``RedisError``.
     """
     try:
         yield
-    except (RedisError, OSError) as exc:
+    except (RedisError, RedisClusterException, OSError) as exc:
         raise unavailable(action, exc) from exc

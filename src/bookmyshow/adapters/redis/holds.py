@@ -455,7 +455,8 @@ class RedisSeatHolds:
         keys = self.keys(show_id)
         now = require_aware(now)
         with translated("read holds"):
-            records: Mapping[bytes | str, bytes | str] = await (await ready(self._client)).hgetall(keys.holds)
+            client = await ready(self._client)
+            records: Mapping[bytes | str, bytes | str] = await client.hgetall(keys.holds)
         holds = _holds(show_id, records.items())
         return sorted((h for h in holds if h.is_live(now)), key=lambda h: h.token)
 
