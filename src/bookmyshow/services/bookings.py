@@ -21,6 +21,7 @@ The money path, step by step (see ``docs/use-cases.md``):
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -71,6 +72,8 @@ from bookmyshow.services.errors import (
 from bookmyshow.services.inventory import SeatInventory, SeatStatus
 
 __all__ = ["Bookings"]
+
+_log = logging.getLogger(__name__)
 
 
 def _digest(*parts: str) -> str:
@@ -262,7 +265,12 @@ class Bookings:
             # retry replays the same charge rather than making a second one.
             await self._ports.idempotency.abandon(key)
             raise
-        await self._ports.idempotency.complete(key, paid.booking_id)
+        try:
+            await self._ports.idempotency.complete(key, paid.booking_id)
+        except NotFound:
+            # The store lost the started key (a Redis restart or failover): the payment itself
+            # is done, and a retry with this key replays the booking's one charge.
+            _log.warning("idempotency key %r was lost before it was completed", key)
         return paid
 
     async def _pay(self, booking: Booking, show: Show, payment_method: str) -> Booking:

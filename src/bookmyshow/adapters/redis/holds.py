@@ -15,7 +15,8 @@ there.
   the one read; a lost race reads again.  A retry can never apply a change twice: the swap
   either happened (and the next read sees it) or not.
 - **release** and **purge_expired** are one script each; **get** and **active_holds** are one
-  read each (``HGET``, ``HGETALL``).
+  read each (``HGET``, ``HGETALL``).  Only those reads are sent again after a lost connection
+  (a server restart closes every pooled connection, and the first command on each fails).
 
 Liveness is decided by comparing a hold's stored expiry with the ``now`` the caller passes, so
 a controllable clock works; key TTLs only clean up (see :mod:`bookmyshow.adapters.redis.keys`).
@@ -33,11 +34,12 @@ uniqueness keeps a seat from being sold twice even when Redis loses a hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from attrs import evolve
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bookmyshow.adapters.redis.connection import RedisClient, ready
 from bookmyshow.adapters.redis.errors import BACKEND, translated
@@ -67,6 +69,8 @@ from bookmyshow.domain.validation import require_text, require_timedelta
 from bookmyshow.ports.errors import BackendUnavailable
 
 __all__ = ["RedisSeatHolds"]
+
+_T = TypeVar("_T")
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -366,10 +370,23 @@ class RedisSeatHolds:
             raise InvalidInput(field="hold_id", reason="hold id already used for this show")
         raise BackendUnavailable(backend=BACKEND, reason=f"hold script answered {outcome!r}")
 
+    async def _read_twice(self, action: str, read: Callable[[RedisClient], Awaitable[_T]]) -> _T:
+        """Run a read; after a lost connection run it once more.
+
+        Only reads are resent: a pooled connection that the server closed (say, in a restart)
+        fails the first command sent on it, and a read changes nothing, so sending it again is
+        safe.  A script that changes holds is never resent (see the module).
+        """
+        with translated(action):
+            client = await ready(self._client)
+            try:
+                return await read(client)
+            except RedisConnectionError:
+                return await read(client)
+
     async def _read(self, show_id: str, hold_id: str) -> tuple[Hold, bytes | str] | None:
         keys = self.keys(show_id)
-        with translated("read hold"):
-            raw = await (await ready(self._client)).hget(keys.holds, hold_id)
+        raw = await self._read_twice("read hold", lambda c: c.hget(keys.holds, hold_id))
         if raw is None:
             return None
         return _hold_from(show_id, hold_id, raw), raw
@@ -454,9 +471,9 @@ class RedisSeatHolds:
         """Every live hold of the show, oldest token first — one ``HGETALL``."""
         keys = self.keys(show_id)
         now = require_aware(now)
-        with translated("read holds"):
-            client = await ready(self._client)
-            records: Mapping[bytes | str, bytes | str] = await client.hgetall(keys.holds)
+        records: Mapping[bytes | str, bytes | str] = await self._read_twice(
+            "read holds", lambda c: c.hgetall(keys.holds)
+        )
         holds = _holds(show_id, records.items())
         return sorted((h for h in holds if h.is_live(now)), key=lambda h: h.token)
 
