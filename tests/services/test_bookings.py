@@ -564,7 +564,8 @@ async def test_check_in_is_accepted_once_by_the_theater_staff(app: Ticketing, wo
 async def test_expiry_closes_unpaid_bookings_and_announces_lapsed_holds(
     app: Ticketing, world: World, clock: ManualClock
 ) -> None:
-    """Past their due time unpaid bookings expire and lapsed holds are published."""
+    """Past their due time unpaid bookings expire, and every freed hold is announced lapsed: the
+    expired booking's (released by the sweep) and the purged one."""
     hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
     booking = await app.bookings.checkout(
         world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k"
@@ -579,7 +580,8 @@ async def test_expiry_closes_unpaid_bookings_and_announces_lapsed_holds(
     assert report.lapsed_holds == 1
     bus = app.ports.events
     assert isinstance(bus, MemoryEventBus)
-    assert [e.owner_id for e in bus.of_type(HoldLapsed)] == [world.bob.user_id]
+    lapsed = [e.owner_id for e in bus.of_type(HoldLapsed)]
+    assert lapsed == [world.alice.user_id, world.bob.user_id]
     assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
         BookingStatus.EXPIRED
     )

@@ -159,6 +159,24 @@ async def test_the_expiry_sweep_announces_lapsed_holds(
     await _nothing_else(app, world, feed)
 
 
+async def test_an_unpaid_booking_that_expires_frees_its_seats_visibly(
+    app: Ticketing, world: World, clock: ManualClock, feed: AsyncIterator[SeatChange]
+) -> None:
+    """A checkout left unpaid past its hold is expired by the sweep, and its seats are shown
+    expired (free) to viewers, not left looking held."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["B1", "B2"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k-exp"
+    )
+    clock.advance(app.policies.holds.max_duration + timedelta(minutes=1))
+    await app.operations.expire(world.admin)
+    assert (await app.bookings.get(world.alice, booking.booking_id)).status is (
+        BookingStatus.EXPIRED
+    )
+    assert _seen(await receive(feed, 2)) == [(HELD, {"B1", "B2"}), (EXPIRED, {"B1", "B2"})]
+    await _nothing_else(app, world, feed)
+
+
 async def test_other_shows_changes_stay_out(
     app: Ticketing, world: World, updates: MemorySeatUpdates, feed: AsyncIterator[SeatChange]
 ) -> None:

@@ -30,7 +30,7 @@ from bookmyshow.domain.booking import (
 from bookmyshow.domain.cancellation import full_refund
 from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.events import SeatsReturned
-from bookmyshow.domain.holds import HoldNotFound, SeatsUnavailable
+from bookmyshow.domain.holds import Hold, HoldNotFound, SeatsUnavailable
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.sales import StaleFencingToken
 from bookmyshow.domain.shows import Show
@@ -102,16 +102,17 @@ async def release_coupon(ports: Ports, booking: Booking) -> None:
         )
 
 
-async def release_hold(ports: Ports, booking: Booking, now: datetime) -> None:
-    """Release the booking's own hold; clean-up only, so a failure is logged, not raised.
+async def release_hold(ports: Ports, booking: Booking, now: datetime) -> Hold | None:
+    """Release the booking's own hold and return it (``None`` if there was none to release);
+    clean-up only, so a failure is logged, not raised.
 
     A hold that is gone already (expired and purged, or released) is what releasing was for.
     Hold ids are never reused, so this can never free seats that another buyer holds now.
     """
     try:
-        await ports.holds.release(booking.show_id, booking.hold_id, booking.user_id, now=now)
+        return await ports.holds.release(booking.show_id, booking.hold_id, booking.user_id, now=now)
     except HoldNotFound:
-        return
+        return None
     except BookMyShowError:
         _log.warning(
             "releasing hold %r of booking %r failed; it lapses on its own",
@@ -119,6 +120,7 @@ async def release_hold(ports: Ports, booking: Booking, now: datetime) -> None:
             booking.booking_id,
             exc_info=True,
         )
+        return None
 
 
 async def complete_sale(

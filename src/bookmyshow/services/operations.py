@@ -21,7 +21,7 @@ from attrs import frozen
 from bookmyshow.domain.booking import Booking, BookingStatus, RefundStatus
 from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.events import HoldLapsed, ShowCancelled
-from bookmyshow.domain.holds import HoldNotFound
+from bookmyshow.domain.holds import Hold, HoldNotFound
 from bookmyshow.domain.shows import Show, ShowStatus
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
 from bookmyshow.ports.payments import ChargeOutcome
@@ -260,7 +260,10 @@ class Operations:
         expired = await in_unit(self._ports, self._policies, step)
         if expired.status is BookingStatus.EXPIRED:
             await release_coupon(self._ports, expired)
-            await release_hold(self._ports, expired, now)
+            hold = await release_hold(self._ports, expired, now)
+            if hold is not None:
+                # Its seats are free again: say so, as the purge does for lapsed holds.
+                await publish(self._ports, [_lapsed(hold, now)])
         return expired
 
     async def _hold_is_live(self, booking: Booking, now: datetime) -> bool:
@@ -277,20 +280,7 @@ class Operations:
         lapsed = 0
         for show in await read_unit(self._ports, current):
             holds = await self._ports.holds.purge_expired(show.show_id, now=now)
-            await publish(
-                self._ports,
-                [
-                    HoldLapsed(
-                        occurred_at=now,
-                        show_id=h.show_id,
-                        hold_id=h.hold_id,
-                        owner_id=h.owner_id,
-                        seats=h.seats,
-                        expired_at=h.expires_at,
-                    )
-                    for h in holds
-                ],
-            )
+            await publish(self._ports, [_lapsed(h, now) for h in holds])
             lapsed += len(holds)
         return lapsed
 
@@ -337,3 +327,15 @@ class Operations:
                 _log.warning("sweep: booking %r: %s", booking.booking_id, exc)
                 failed.append((booking.booking_id, exc.code))
         return SweepReport(settled=tuple(settled), failed=tuple(failed))
+
+
+def _lapsed(hold: Hold, now: datetime) -> HoldLapsed:
+    """The event announcing that ``hold`` ended unbought and its seats are free."""
+    return HoldLapsed(
+        occurred_at=now,
+        show_id=hold.show_id,
+        hold_id=hold.hold_id,
+        owner_id=hold.owner_id,
+        seats=hold.seats,
+        expired_at=hold.expires_at,
+    )
