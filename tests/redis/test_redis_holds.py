@@ -199,6 +199,7 @@ async def test_a_timed_out_hold_is_sent_once(private_redis: PrivateRedis) -> Non
         holds = RedisSeatHolds(client)
         await holds.hold(_request("warm", "asha", "Z1"), now=NOW)  # loads the script
         await admin.config_resetstat()
+
         async def occupy() -> None:
             await admin.eval(_BUSY_SECOND, 0)
 
