@@ -24,7 +24,10 @@ caller passes; a key's TTL only cleans up and always outlives what it stores.  T
 show expire :data:`HOLD_KEY_GRACE` after the latest expiry of any hold in them (extended on each
 write); the token key lives :data:`TOKEN_KEY_TTL` after the show's last hold.  Fencing tokens do
 not depend on the token key surviving: each token is at least the server's clock in
-microseconds (see :mod:`bookmyshow.adapters.redis.holds`).
+microseconds (see :mod:`bookmyshow.adapters.redis.holds`).  A feed stream lives an hour after the
+show's last change, trimmed to about 1,000 entries; a cache key its entry's ttl plus five
+minutes; a rate key the window plus a minute after its latest allowed hit; an idempotency hash a
+minute after the instant it counts as forgotten.  ``docs/redis.md`` has the same table.
 """
 
 from __future__ import annotations
