@@ -227,6 +227,22 @@ end
 """
 
 
+async def test_key_ttls_outlive_every_hold(redis_client: RedisClient, redis_namespace: str) -> None:
+    """The show's hold keys expire no sooner than the grace after its latest hold expiry (they
+    only clean up); extending a hold pushes them out with it."""
+    grace = timedelta(minutes=7)
+    holds = RedisSeatHolds(redis_client, namespace=redis_namespace, key_grace=grace)
+    hold = await holds.hold(_request("h1", "asha", "A1"), now=NOW)
+    keys = ShowKeys(redis_namespace, "show-1")
+    floor_ms = (hold.expires_at - NOW + grace) // timedelta(milliseconds=1)
+    for key in (keys.seats, keys.holds, keys.owners, keys.expiry):
+        assert floor_ms - 2000 <= await redis_client.pttl(key) <= floor_ms
+    longer = await holds.extend("show-1", "h1", "asha", by=timedelta(minutes=5), now=NOW)
+    floor_ms = (longer.expires_at - NOW + grace) // timedelta(milliseconds=1)
+    assert floor_ms - 2000 <= await redis_client.pttl(keys.holds) <= floor_ms
+    assert await redis_client.pttl(keys.token) > floor_ms
+
+
 async def test_a_corrupt_record_is_backend_unavailable(
     redis_client: RedisClient, redis_namespace: str
 ) -> None:
