@@ -1,8 +1,10 @@
-"""A rush for one show through the whole library on the SQL adapter (SQL holds and SQL sales).
+"""A rush for one show through the whole library on the SQL adapter (SQL holds and SQL sales),
+or on the hybrid (``--redis``: holds and the fast stores in Redis, sales in SQL).
 
 Run from the repository root with the dev extras installed::
 
-    .venv/bin/python benchmarks/sql_rush.py [--url URL] [--buyers 2000] [--concurrency 100]
+    .venv/bin/python benchmarks/sql_rush.py [--url URL] [--redis URL] [--buyers 2000] \
+        [--concurrency 100]
 
 Without ``--url`` it uses a fresh SQLite file; for MariaDB pass e.g.
 ``--url mysql+asyncmy://root@127.0.0.1:3306/bms_bench`` (the database must exist and is migrated
@@ -20,6 +22,7 @@ import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
@@ -29,10 +32,11 @@ from sqlalchemy import func, select
 
 from bookmyshow.adapters.memory import ScryptPasswordHasher
 from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
+from bookmyshow.adapters.redis import RedisClient, connect
 from bookmyshow.adapters.sql import create_database
 from bookmyshow.adapters.sql.migrate import upgrade
 from bookmyshow.adapters.sql.schema import bookings, sold_seats
-from bookmyshow.bootstrap import Ticketing, bootstrap, sql_ports
+from bookmyshow.bootstrap import Ticketing, bootstrap, hybrid_ports, sql_ports
 from bookmyshow.domain.booking import BookingStatus
 from bookmyshow.domain.errors import DomainError
 from bookmyshow.domain.holds import HoldPolicy
@@ -96,20 +100,41 @@ def _p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values, default=0)
 
 
-async def main(url: str | None, buyers: int, concurrency: int, pay: float, seed: int) -> None:
+async def _drop(client: RedisClient, namespace: str) -> None:
+    async for key in client.scan_iter(match=f"{namespace}:*", count=500):
+        await client.delete(key)
+
+
+async def main(
+    url: str | None,
+    redis_url: str | None,
+    *,
+    buyers: int,
+    concurrency: int,
+    pay: float,
+    seed: int,
+) -> None:
     """Build the world, run the rush, print the figures."""
     with tempfile.TemporaryDirectory() as folder:
         target = url or f"sqlite+aiosqlite:///{Path(folder) / 'rush.db'}"
         database = create_database(target, pool_size=max(10, concurrency // 2))
         await upgrade(database)
-        ports = sql_ports(database, passwords=ScryptPasswordHasher.fast_for_tests())
+        fast = ScryptPasswordHasher.fast_for_tests()
+        client = None if redis_url is None else connect(redis_url)
+        namespace = f"bench{uuid.uuid4().hex[:8]}"
+        ports = (
+            sql_ports(database, passwords=fast)
+            if client is None
+            else hybrid_ports(database, client, namespace=namespace, passwords=fast)
+        )
         app = bootstrap(
             ports, Policies(holds=HoldPolicy(max_seats_per_hold=6, max_seats_per_user=6))
         )
         started = time.perf_counter()
         show_id, people = await _world(app, buyers)
         built = time.perf_counter() - started
-        print(f"{database.dialect}: world with {buyers} buyers in {built:.1f} s")
+        where = database.dialect if client is None else f"{database.dialect} + redis holds"
+        print(f"{where}: world with {buyers} buyers in {built:.1f} s")
 
         rng = random.Random(seed)
         plans = [(p, rng.randint(1, 6), rng.random() < pay) for p in people]
@@ -172,14 +197,27 @@ async def main(url: str | None, buyers: int, concurrency: int, pay: float, seed:
         ]
         print("\n".join(lines))
         await database.dispose()
+        if client is not None:
+            await _drop(client, namespace)
+            await client.aclose()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", default=None)
+    parser.add_argument("--redis", default=None, help="hold seats in this Redis (the hybrid)")
     parser.add_argument("--buyers", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--pay", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    asyncio.run(main(args.url, args.buyers, args.concurrency, args.pay, args.seed))
+    asyncio.run(
+        main(
+            args.url,
+            args.redis,
+            buyers=args.buyers,
+            concurrency=args.concurrency,
+            pay=args.pay,
+            seed=args.seed,
+        )
+    )

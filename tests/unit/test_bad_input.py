@@ -116,6 +116,8 @@ from bookmyshow.domain.holds import (
     HoldPolicy,
     HoldRequest,
     ShowHolds,
+    claimed,
+    extended,
     grant,
     require_aware,
     seat_set,
@@ -827,6 +829,16 @@ DOMAIN_TARGETS: list[Target] = [
             },
         ),
         extras={"owned": (10,), "token": (0,)},
+    ),
+    Target(
+        "holds.extended",
+        lambda: Call(extended, {"hold": _hold(), "by": timedelta(minutes=1)}),
+        extras={"by": (timedelta(0), timedelta(minutes=-1))},
+    ),
+    Target(
+        "holds.claimed",
+        lambda: Call(claimed, {"hold": _hold(), "lease": timedelta(minutes=2), "now": LATER}),
+        extras={"lease": (timedelta(0),), "now": (datetime(2030, 1, 1),)},
     ),
     Target(
         "holds.HoldPolicy",
