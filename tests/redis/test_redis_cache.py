@@ -77,8 +77,7 @@ async def test_key_ttl_outlives_the_value(redis_client: RedisClient, redis_names
 async def test_expiry_follows_the_clock_not_the_server(
     redis_client: RedisClient, redis_namespace: str
 ) -> None:
-    """An entry the server still keeps is a miss once the clock passes its ttl, and a clock set
-    back makes it live again: only the clock decides."""
+    """Only the clock decides expiry: an entry misses past its ttl and is live again if set back."""
     clock = ManualClock()
     cache = RedisCache(redis_client, clock=clock, namespace=redis_namespace)
     start = clock.now()

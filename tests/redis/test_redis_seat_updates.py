@@ -136,8 +136,9 @@ async def test_streams_are_trimmed_approximately(
 
 
 async def test_readers_do_not_use_the_client_pool(redis_target: str, redis_namespace: str) -> None:
-    """With a pool of two connections (per node), six shows watched by readers blocking for
-    three seconds at a time leave commands working: none waits out its one-second timeout."""
+    """Blocked feed readers use no pool connection: with a pool of two, six shows' commands run."""
+    # Two connections (per node), readers blocking three seconds at a time: no command may
+    # wait out its one-second timeout.
     client = connect(redis_target, max_connections=2, timeout=1)
     updates = RedisSeatUpdates(client, namespace=redis_namespace, block=timedelta(seconds=3))
     shows = [_show() for _ in range(6)]
@@ -159,8 +160,7 @@ async def test_readers_do_not_use_the_client_pool(redis_target: str, redis_names
 async def test_the_reader_stops_with_the_last_subscription(
     private_redis: PrivateRedis,
 ) -> None:
-    """A show is read while subscribed, by one connection of its own for all its subscribers;
-    after the last subscription closes the reader stops and that connection is gone."""
+    """A show's subscribers share one reader connection, which goes when the last one closes."""
     client = connect(private_redis.url)
     updates = RedisSeatUpdates(client, block=QUICK)
     show = _show()
@@ -184,8 +184,8 @@ async def test_the_reader_stops_with_the_last_subscription(
 async def test_a_reader_that_falls_behind_the_trim_lags(
     redis_client: RedisClient, redis_target: str, redis_namespace: str
 ) -> None:
-    """Entries trimmed before the reader got to them make its subscriptions raise FeedLagged
-    (even with room in their buffers); a subscription opened afterwards does not lag."""
+    """Entries trimmed before the reader got them raise FeedLagged; a later subscription is fine."""
+    # FeedLagged even with room in the subscriptions' buffers.
     updates = RedisSeatUpdates(redis_client, namespace=redis_namespace, maxlen=10, block=QUICK)
     show = _show()
 
@@ -220,8 +220,8 @@ async def test_a_reader_that_falls_behind_the_trim_lags(
 async def test_a_malformed_entry_is_backend_unavailable(
     redis_client: RedisClient, redis_namespace: str
 ) -> None:
-    """An entry this adapter did not write ends the show's subscriptions with
-    BackendUnavailable instead of a driver or decoding error."""
+    """A feed entry this adapter did not write ends subscriptions with BackendUnavailable."""
+    # Not a driver or decoding error.
     updates = RedisSeatUpdates(redis_client, namespace=redis_namespace, block=QUICK)
     show = _show()
     try:
@@ -236,8 +236,8 @@ async def test_a_malformed_entry_is_backend_unavailable(
 
 
 async def test_a_server_that_goes_away_fails_subscribers(private_redis: PrivateRedis) -> None:
-    """When the server stops, waiting subscribers get BackendUnavailable instead of hanging,
-    as do publishes and new subscriptions; after a restart a new subscription works."""
+    """A stopped server fails subscribers, publishes and new subscriptions: BackendUnavailable."""
+    # Failed, not left hanging; after a restart a new subscription works.
     client = connect(private_redis.url, timeout=1)
     updates = RedisSeatUpdates(client, block=QUICK)
     show = _show()
@@ -297,8 +297,8 @@ async def test_aclose_ends_subscriptions(redis_client: RedisClient, redis_namesp
     ],
 )
 def test_bad_settings_are_refused(options: dict[str, object], field: str) -> None:
-    """A bad namespace, a maxlen under 1, or a ttl or block under a millisecond is
-    InvalidInput naming it; nothing connects."""
+    """A bad namespace, maxlen under 1, or ttl or block under 1 ms is InvalidInput naming it."""
+    # The client points at a closed port: the refusal needs no server.
     client = connect("redis://127.0.0.1:1/0")
     with pytest.raises(InvalidInput) as refused:
         RedisSeatUpdates(client, **options)  # type: ignore[arg-type]

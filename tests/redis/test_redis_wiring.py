@@ -26,8 +26,9 @@ SECRET = b"s" * 32
 async def test_database_and_redis_urls_build_the_hybrid_and_it_books(
     tmp_path: Path, redis_url: str, redis_namespace: str
 ) -> None:
-    """Holds, idempotency, cache, limiter and feed in Redis, sales in SQL; a booking goes through
-    and its seats are recorded sold in the database, held in Redis only until then."""
+    """Database and Redis URLs build the hybrid: a booking's seats held in Redis, sold in SQL."""
+    # Holds, idempotency, cache, limiter and feed live in Redis and sales in SQL; the hold
+    # stays in Redis only until the sale.
     url = f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
     await upgrade(url)
     settings = Settings(

@@ -214,8 +214,7 @@ async def test_seats_lost_during_payment_are_refunded_at_once(
 async def test_a_hold_lapsed_before_payment_charges_nothing(
     app: Ticketing, world: World, clock: ManualClock
 ) -> None:
-    """Paying after the hold lapsed and was taken raises HoldNotFound, charges nothing and ends
-    the booking."""
+    """Paying after the hold lapsed and was taken: HoldNotFound, no charge, the booking expired."""
     hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
     booking = await app.bookings.checkout(
         world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
@@ -234,8 +233,8 @@ async def test_a_hold_lapsed_before_payment_charges_nothing(
 
 
 async def test_a_declined_card_keeps_the_hold_for_another_try(app: Ticketing, world: World) -> None:
-    """Declined: PAYMENT_FAILED, nothing captured, and the customer can pay again on a new
-    checkout of the same hold while nobody else can take the seats."""
+    """A declined card captures nothing and keeps the hold: nobody else gets it, a retry can pay."""
+    # The retry is a new checkout of the same hold.
     hold = await app.seats.hold(world.alice, world.show.show_id, ["A5"])
     first = await app.bookings.checkout(
         world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
@@ -408,8 +407,7 @@ async def test_one_hold_has_at_most_one_open_booking(app: Ticketing, world: Worl
 async def test_coupon_limits_hold_under_concurrent_checkouts(
     app: Ticketing, world: World, clock: ManualClock
 ) -> None:
-    """A coupon with one use left is used by exactly one of two racing checkouts; a failed
-    payment gives the use back."""
+    """A coupon's last use goes to one of two racing checkouts; a failed payment gives it back."""
     await app.coupons.create(
         world.admin,
         Coupon(
@@ -564,8 +562,8 @@ async def test_check_in_is_accepted_once_by_the_theater_staff(app: Ticketing, wo
 async def test_expiry_closes_unpaid_bookings_and_announces_lapsed_holds(
     app: Ticketing, world: World, clock: ManualClock
 ) -> None:
-    """Past their due time unpaid bookings expire, and every freed hold is announced lapsed: the
-    expired booking's (released by the sweep) and the purged one."""
+    """Expiry ends unpaid bookings past due and announces every freed hold lapsed, purged or not."""
+    # Lapsed: the expired booking's hold (released by the sweep) and the purged one.
     hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
     booking = await app.bookings.checkout(
         world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k"

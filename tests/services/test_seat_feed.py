@@ -162,8 +162,8 @@ async def test_the_expiry_sweep_announces_lapsed_holds(
 async def test_an_unpaid_booking_that_expires_frees_its_seats_visibly(
     app: Ticketing, world: World, clock: ManualClock, feed: AsyncIterator[SeatChange]
 ) -> None:
-    """A checkout left unpaid past its hold is expired by the sweep, and its seats are shown
-    expired (free) to viewers, not left looking held."""
+    """A checkout unpaid past its hold is expired by the sweep and viewers see its seats expired."""
+    # Expired means free again, not left looking held.
     hold = await app.seats.hold(world.alice, world.show.show_id, ["B1", "B2"])
     booking = await app.bookings.checkout(
         world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k-exp"
@@ -191,8 +191,8 @@ async def test_other_shows_changes_stay_out(
 async def test_a_feed_that_cannot_publish_fails_no_customer(
     world: World, app: Ticketing, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """With the feed's Redis unreachable, holding and releasing still succeed (the failure is
-    logged by the publishing service)."""
+    """With the feed's Redis unreachable, holds and releases succeed; each failure is logged."""
+    # The publishing service logs the failed delivery of each committed event.
     client = connect(f"redis://127.0.0.1:{free_port()}/0", timeout=1)
     try:
         bus = app.ports.events
@@ -282,8 +282,8 @@ def _event(cls: type[DomainEvent], seats: frozenset[str]) -> DomainEvent:
     seats=st.frozensets(st.sampled_from(["A1", "A2", "B7", "C10"]), max_size=4),
 )
 def test_each_seat_event_becomes_its_change(cls: type[DomainEvent], seats: frozenset[str]) -> None:
-    """Every seat event becomes a change of its kind for the same show, seats and instant; one
-    naming no seat becomes none."""
+    """Each seat event becomes its kind's change for the same show, seats and instant, or none."""
+    # None when the event names no seat.
     change = seat_change(_event(cls, seats))
     if not seats:
         assert change is None
@@ -294,8 +294,8 @@ def test_each_seat_event_becomes_its_change(cls: type[DomainEvent], seats: froze
 
 
 def test_other_events_become_no_change() -> None:
-    """Events that move no seat by themselves (a movie, an opened booking) become no change;
-    a non-event is refused."""
+    """Events moving no seat by themselves become no change; a non-event is InvalidInput."""
+    # A movie added, a booking opened: neither moves a seat.
     assert seat_change(MovieAdded(occurred_at=AT, movie_id="m1", title="T")) is None
     created = BookingCreated(
         occurred_at=AT,
