@@ -97,9 +97,11 @@ _MAX_HOLD_TTL: Final = timedelta(days=1)
 class Ticketing:
     """Every use case of the library, wired over one set of ports and policies.
 
-    ``indexer`` keeps ``ports.search`` current: :func:`in_memory` and :func:`from_settings`
-    subscribe it to their event bus; with :func:`bootstrap` over your own ports, call
-    ``indexer.subscribe(bus)`` (or feed it events from your broker with ``indexer.handle``).
+    ``indexer`` keeps ``ports.search`` current: :func:`bootstrap` (so :func:`in_memory` and
+    :func:`from_settings` too) subscribes it to ``ports.events`` when that is an in-process bus,
+    with the catalog cache's invalidation and the live seat feed; with a broker-backed publisher,
+    feed events to ``indexer.handle`` (and ``browsing.catalog_cache.handle``, and a
+    :class:`~bookmyshow.services.seat_feed.SeatFeed`) from your consumer.
     """
 
     ports: Ports
@@ -134,14 +136,17 @@ class Ticketing:
 def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
     """Wire every use case over ``ports`` with ``policies`` (defaults if ``None``).
 
-    Raises :class:`InvalidInput` if ``ports`` or ``policies`` has the wrong type.
+    When ``ports.events`` is an in-process bus (it has ``subscribe``), what follows events is
+    subscribed to it: the search indexer, the catalog cache's invalidation (when ``ports.cache``
+    is set) and the live seat feed (when ``ports.seat_updates`` is set).  Raises
+    :class:`InvalidInput` if ``ports`` or ``policies`` has the wrong type.
     """
     if not isinstance(ports, Ports):
         raise InvalidInput(field="ports", reason="must be a Ports value")
     rules = Policies() if policies is None else policies
     if not isinstance(rules, Policies):
         raise InvalidInput(field="policies", reason="must be a Policies value or None")
-    return Ticketing(
+    system = Ticketing(
         ports=ports,
         policies=rules,
         accounts=Accounts(ports, rules),
@@ -154,6 +159,7 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
         search=Search(ports, rules),
         indexer=SearchIndexer(ports, rules),
     )
+    return _index_from_events(system)
 
 
 def _index_from_events(system: Ticketing) -> Ticketing:
@@ -242,7 +248,7 @@ def in_memory(
         token_secret=token_secret,
         search=search,
     )
-    return _index_from_events(bootstrap(ports, policies))
+    return bootstrap(ports, policies)
 
 
 def sql_ports(
@@ -668,7 +674,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
                 # Closers run newest first: the feed's readers stop before the client closes.
                 closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
             preparations.append(lambda: redis.ready(redis_client))
-    system = _index_from_events(bootstrap(ports, rules))
+    system = bootstrap(ports, rules)
     return evolve(
         system,
         resources=(*system.resources, *closers),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import pytest
 from redis.asyncio.cluster import RedisCluster
 
-from bookmyshow.adapters.redis import RedisClient, connect, is_cluster_url
+from bookmyshow.adapters.redis import RedisClient, connect, is_cluster_url, ready
 from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.adapters.redis.scripts import LuaScript
 from bookmyshow.domain.errors import InvalidInput
@@ -34,7 +37,18 @@ def test_cluster_urls_are_told_apart(url: str, cluster: bool) -> None:
     assert is_cluster_url(url) is cluster
 
 
-@pytest.mark.parametrize("url", ["http://h:1", "h:1", "", "mysql://x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://h:1",
+        "h:1",
+        "",
+        "mysql://x",
+        "redis://127.0.0.1:6379/0?no_such_option=1",
+        "redis+cluster://127.0.0.1:6379/0?no_such_option=1",
+        "redis+cluster://127.0.0.1:6379/3",
+    ],
+)
 def test_other_schemes_are_refused(url: str) -> None:
     """A URL that is not Redis is an InvalidInput naming redis_url."""
     with pytest.raises(InvalidInput) as refused:
@@ -81,3 +95,31 @@ async def _cached(client: RedisClient, script: LuaScript, key: str) -> bool:
     else:
         reply = await client.script_exists(script.sha)
     return bool(reply[0])
+
+
+async def test_closing_a_client_closes_its_connections(redis_url: str) -> None:
+    """aclose() closes the pooled connections too: the server no longer lists the client."""
+    client = connect(redis_url)
+    admin = connect(redis_url)
+    try:
+        name = f"bms-close-{uuid.uuid4().hex[:8]}"
+        await client.client_setname(name)
+        listed = await admin.client_list()
+        assert any(entry.get("name") == name for entry in listed)
+        await client.aclose()
+        for _ in range(100):
+            listed = await admin.client_list()
+            if not any(entry.get("name") == name for entry in listed):
+                break
+            await asyncio.sleep(0.01)
+        assert not any(entry.get("name") == name for entry in listed)
+    finally:
+        await admin.aclose()
+
+
+async def test_ready_on_an_unreachable_cluster_is_backend_unavailable() -> None:
+    """Loading the slot map of a cluster nobody serves is BackendUnavailable, not a driver error."""
+    client = connect(f"redis+cluster://127.0.0.1:{free_port()}", timeout=0.5)
+    with pytest.raises(BackendUnavailable) as failed:
+        await ready(client)
+    assert failed.value.backend == "redis"

@@ -4,6 +4,7 @@ every hold, timeouts never retried, corrupt records and instants out of range.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -217,6 +218,8 @@ async def test_a_timed_out_hold_is_sent_once(private_redis: PrivateRedis) -> Non
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.3)
         assert await _evalsha_calls(admin) == 1
+        # A resend needs a new connection (the timed-out one is dropped): none was opened.
+        assert (await admin.info("stats"))["total_connections_received"] == 0
         # The timed-out hold did happen on the server: the client could not know.
         assert [h.hold_id for h in await holds.active_holds("show-1", now=NOW)] == ["warm", "h1"]
     finally:
@@ -265,6 +268,31 @@ async def test_a_corrupt_record_is_backend_unavailable(
     await redis_client.hset(ShowKeys(redis_namespace, "show-1").holds, "h1", b"{not json")
     with pytest.raises(BackendUnavailable):
         await holds.get("show-1", "h1", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("field", "request_of"),
+    [
+        ("show_id", lambda: _request("h1", "asha", "A1", show="s\ud800")),
+        ("hold_id", lambda: _request("h\ud800", "asha", "A1")),
+        ("owner_id", lambda: _request("h1", "as\udfffha", "A1")),
+        ("seats", lambda: _request("h1", "asha", "A\ud800")),
+    ],
+)
+async def test_text_redis_cannot_encode_is_refused(
+    redis_client: RedisClient,
+    redis_namespace: str,
+    field: str,
+    request_of: Callable[[], HoldRequest],
+) -> None:
+    """An id or seat with a lone surrogate is InvalidInput naming it, and nothing is written."""
+    holds = RedisSeatHolds(redis_client, namespace=redis_namespace)
+    with pytest.raises(InvalidInput) as refused:
+        await holds.hold(request_of(), now=NOW)
+    assert refused.value.field == field
+    with pytest.raises(InvalidInput):
+        await holds.get("s\ud800", "h1", now=NOW)
+    assert [key async for key in redis_client.scan_iter(match=f"{redis_namespace}:*")] == []
 
 
 async def test_instants_past_the_doubles_range_are_refused(

@@ -235,6 +235,27 @@ async def test_a_malformed_entry_is_backend_unavailable(
         await updates.aclose()
 
 
+async def test_an_entry_of_an_unknown_kind_is_skipped(
+    redis_client: RedisClient, redis_namespace: str
+) -> None:
+    """An entry of a kind this version does not know (a newer writer) is skipped, not fatal."""
+    updates = RedisSeatUpdates(redis_client, namespace=redis_namespace, block=QUICK)
+    show = _show()
+    try:
+        async with updates.subscribe(show) as feed:
+            await updates.publish(_change(show, 1))
+            # Numbered as the publish script numbers entries, so no gap is seen.
+            await redis_client.xadd(
+                ShowKeys(redis_namespace, show).feed,
+                {b"seq": b"2", b"kind": b"teleported", b"seats": b'["A9"]', b"at": b"0"},
+            )
+            await updates.publish(_change(show, 3))
+            first, second = await receive(feed, 2)
+            assert (first, second) == (_change(show, 1), _change(show, 3))
+    finally:
+        await updates.aclose()
+
+
 async def test_a_server_that_goes_away_fails_subscribers(private_redis: PrivateRedis) -> None:
     """A stopped server fails subscribers, publishes and new subscriptions: BackendUnavailable."""
     # Failed, not left hanging; after a restart a new subscription works.

@@ -76,3 +76,29 @@ async def test_database_and_redis_urls_build_the_hybrid_and_it_books(
         await app.close()
         await drop_namespace(inspector, redis_namespace)
         await inspector.aclose()
+
+
+async def test_the_hybrid_cache_is_invalidated_by_catalog_changes(
+    tmp_path: Path, redis_url: str, redis_namespace: str
+) -> None:
+    """Through from_settings, a movie read (and cached in Redis) then renamed reads renamed."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
+    await upgrade(url)
+    settings = Settings(
+        database_url=url, redis_url=redis_url, redis_namespace=redis_namespace, token_secret=SECRET
+    )
+    app = from_settings(settings)
+    inspector = connect(redis_url)
+    try:
+        await app.start()
+        demo = await seed_demo(app, days=1)
+        movie = demo.movies[0]
+        assert (await app.browsing.movie(None, movie.movie_id)).title == movie.title
+        cached = [k async for k in inspector.scan_iter(match=f"{redis_namespace}:cache:*")]
+        assert cached, "the read was not cached in Redis"
+        await app.catalog.update_movie(demo.admin, movie.movie_id, title="Renamed For Good")
+        assert (await app.browsing.movie(None, movie.movie_id)).title == "Renamed For Good"
+    finally:
+        await app.close()
+        await drop_namespace(inspector, redis_namespace)
+        await inspector.aclose()

@@ -24,6 +24,7 @@ from hypothesis import settings
 
 from bookmyshow.adapters.memory import MemoryEventBus, ScryptPasswordHasher, SequentialIds
 from bookmyshow.adapters.redis import connect
+from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
 from bookmyshow.adapters.sql.database import SqlDatabase, create_database
 from bookmyshow.bootstrap import Ticketing, bootstrap, hybrid_ports, in_memory_ports, sql_ports
 from bookmyshow.ports.clock import Clock
@@ -123,7 +124,7 @@ class JourneyBackend:
             )
             return Opened(ports=ports, close=_nothing)
         database, cleanup = await self._empty_database()
-        if self.name == "hybrid" and self.redis_url is not None:
+        if self.name == "hybrid":
             return await self._hybrid(
                 database,
                 clock=clock,
@@ -159,6 +160,7 @@ class JourneyBackend:
     ) -> Opened:
         """Hybrid ports over ``database`` and a fresh namespace on the shared Redis."""
         if self.redis_url is None:
+            await database.dispose()
             raise ValueError("the hybrid backend needs a Redis URL")
         client = connect(self.redis_url)
         namespace = f"j{uuid.uuid4().hex[:12]}"
@@ -175,6 +177,8 @@ class JourneyBackend:
 
         async def close() -> None:
             try:
+                if isinstance(ports.seat_updates, RedisSeatUpdates):
+                    await ports.seat_updates.aclose()
                 await drop_namespace(client, namespace)
             finally:
                 await client.aclose()
@@ -251,11 +255,9 @@ def backend_params(*, timeout_s: int | None = None) -> list[pytest.ParameterSet]
 
 
 def wire(ports: Ports, policies: Policies | None = None) -> Ticketing:
-    """Every use case over ``ports``, with search following the event bus (as ``in_memory()``
-    wires it)."""
-    system = bootstrap(ports, policies)
+    """Every use case over ``ports`` as ``bootstrap`` wires it: search, the catalog cache (on the
+    hybrid) and the seat feed follow the in-process event bus the journeys publish on."""
     events = ports.events
     if not isinstance(events, MemoryEventBus):
         raise TypeError(f"the journeys publish on a MemoryEventBus, not {type(events).__name__}")
-    system.indexer.subscribe(events)
-    return system
+    return bootstrap(ports, policies)

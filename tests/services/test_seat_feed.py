@@ -18,7 +18,7 @@ from bookmyshow.adapters.memory import (
     ScryptPasswordHasher,
     SequentialIds,
 )
-from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
+from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS, CARD_TIMEOUT_NOT_CAPTURED
 from bookmyshow.adapters.redis import connect
 from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
 from bookmyshow.bootstrap import Ticketing, in_memory
@@ -174,6 +174,28 @@ async def test_an_unpaid_booking_that_expires_frees_its_seats_visibly(
         BookingStatus.EXPIRED
     )
     assert _seen(await receive(feed, 2)) == [(HELD, {"B1", "B2"}), (EXPIRED, {"B1", "B2"})]
+    await _nothing_else(app, world, feed)
+
+
+async def test_a_payment_failed_by_reconciliation_frees_its_seats_visibly(
+    app: Ticketing, world: World, clock: ManualClock, feed: AsyncIterator[SeatChange]
+) -> None:
+    """A charge that never arrived is failed by reconciliation and viewers see its seats freed."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["B3"])
+    booking = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k-rec"
+    )
+    unknown = await app.bookings.pay(
+        world.alice,
+        booking.booking_id,
+        payment_method=CARD_TIMEOUT_NOT_CAPTURED,
+        idempotency_key="p-rec",
+    )
+    assert unknown.status is BookingStatus.PAYMENT_UNKNOWN
+    clock.advance(app.policies.payment_grace)
+    settled = await app.operations.reconcile(world.admin, booking.booking_id)
+    assert settled.status is BookingStatus.PAYMENT_FAILED
+    assert _seen(await receive(feed, 2)) == [(HELD, {"B3"}), (RELEASED, {"B3"})]
     await _nothing_else(app, world, feed)
 
 

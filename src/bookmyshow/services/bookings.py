@@ -268,8 +268,9 @@ class Bookings:
         try:
             await self._ports.idempotency.complete(key, paid.booking_id)
         except NotFound:
-            # The store lost the started key (a Redis restart or failover): the payment itself
-            # is done, and a retry with this key replays the booking's one charge.
+            # The store lost the started key (a Redis restart or failover).  The payment itself
+            # is done; a retry with this key finds the booking settled (BookingNotPayable) and
+            # charges nothing, since the gateway key is the booking's own.
             _log.warning("idempotency key %r was lost before it was completed", key)
         return paid
 

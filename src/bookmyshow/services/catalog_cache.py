@@ -2,8 +2,9 @@
 
 :class:`CatalogCache` serves a movie, a theater, the theaters of a city and the static context
 of a show's seat map (the show, its movie, theater and screen) from the cache, and reads the
-catalog store through :func:`~bookmyshow.services._units.lagging_read` on a miss.  Seat states
-are never cached: they are strongly consistent and always read live.
+catalog store on the primary (:func:`~bookmyshow.services._units.read_unit`) on a miss, so a
+replica still behind a change is never cached for a whole ttl.  Seat states are never cached:
+they are strongly consistent and always read live.
 
 Entries, by cache key (a Redis cache prefixes them with ``<ns>:cache:``):
 
@@ -27,9 +28,10 @@ wrong id — is a miss: it is loaded again and overwritten, never an error.
 
 **Invalidation.**  :meth:`CatalogCache.handle` deletes the keys an event makes stale
 (:data:`INVALIDATING_EVENTS`); :meth:`CatalogCache.subscribe` registers it on an event bus.  A
-load that overlaps an invalidation in this process is returned to its callers but not stored.
-Staleness that invalidation cannot see — a change made by another process whose events do not
-reach this one, or a replica still behind when a miss reloads a key — lasts at most the ttl.
+load in this process that overlaps an invalidation of one of its keys is returned to its callers
+but not stored.  Staleness that invalidation cannot see — a change made by another process whose
+events do not reach this one, or another process's load that read the old record before the
+change and stores it after the invalidation — lasts at most the ttl.
 
 **Stampede protection.**  Concurrent misses of one key in this process share one load
 (single-flight); and a hit may be refreshed early, before it expires, with a probability that
@@ -83,7 +85,7 @@ from bookmyshow.ports.cache import Cache, check_key
 from bookmyshow.ports.errors import BackendUnavailable, NotFound
 from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.unit_of_work import UnitOfWork
-from bookmyshow.services._units import lagging_read
+from bookmyshow.services._units import lagging_read, read_unit
 from bookmyshow.services.context import Ports
 
 __all__ = [
@@ -366,7 +368,7 @@ class _Flight:
 class CatalogCache:
     """Catalog reads served read-through from ``cache`` (see the module).
 
-    ``ports`` gives the clock and the store to load from (``lagging_read``); ``cache`` defaults
+    ``ports`` gives the clock and the store to load from (the primary); ``cache`` defaults
     to ``ports.cache``.  ``ttls`` sets the lifetimes; ``random`` (a float in ``[0, 1)`` per
     call, :func:`random.random` by default) and ``beta`` (> 0; larger refreshes earlier) tune
     the early refresh.  Raises :class:`InvalidInput` when there is no cache, or for a bad
@@ -485,7 +487,7 @@ class CatalogCache:
             await self.invalidate(keys)
 
     async def invalidate(self, keys: Iterable[str]) -> None:
-        """Delete ``keys`` and keep every load now in progress from being stored.
+        """Delete ``keys`` and keep every load of them now in progress from being stored.
 
         Raises :class:`InvalidInput` (deleting nothing) for a bare string or an empty key, and
         ``BackendUnavailable`` (after trying every key) when the cache fails.
@@ -493,7 +495,7 @@ class CatalogCache:
         if isinstance(keys, str | bytes | Mapping) or not isinstance(keys, Iterable):
             raise InvalidInput(field="keys", reason="a collection of keys")
         wanted = [check_key(key) for key in keys]
-        self._detach_flights()
+        self._detach_flights(wanted)
         failures: list[BackendUnavailable] = []
         for key in wanted:
             try:
@@ -594,10 +596,15 @@ class CatalogCache:
             # Every waiter saw the error already; this marks it retrieved if none waited.
             task.exception()
 
-    def _detach_flights(self) -> None:
-        for flight in self._flights.values():
-            flight.stale = True
-        self._flights.clear()
+    def _detach_flights(self, keys: Sequence[str]) -> None:
+        """Mark the loads in progress of any of ``keys`` stale (not to be stored) and let new
+        reads of their keys start loads of their own; other loads go on."""
+        doomed = set(keys)
+        for (_loop, key), flight in self._flights.items():
+            if key in doomed:
+                flight.stale = True
+        for slot in [slot for slot, flight in self._flights.items() if flight.stale]:
+            del self._flights[slot]
 
     async def _fill(
         self, flight: _Flight, refs: Sequence[_Ref], *, store: bool
@@ -614,7 +621,8 @@ class CatalogCache:
         return results
 
     async def _load(self, refs: Sequence[_Ref]) -> dict[_Ref, object]:
-        """Each ref's record (or its ``NotFound``), read in one lagging unit."""
+        """Each ref's record (or its ``NotFound``), read in one unit on the primary: what is
+        stored for a ttl must not be a replica's lagging copy."""
 
         async def read(uow: UnitOfWork) -> dict[_Ref, object]:
             out: dict[_Ref, object] = {}
@@ -625,7 +633,7 @@ class CatalogCache:
                     out[ref] = exc
             return out
 
-        return await lagging_read(self._ports, read)
+        return await read_unit(self._ports, read)
 
     async def _store(self, results: Mapping[_Ref, object], now: datetime, cost: timedelta) -> None:
         writes: list[Awaitable[None]] = []

@@ -20,7 +20,7 @@ from attrs import frozen
 
 from bookmyshow.domain.booking import Booking, BookingStatus, RefundStatus
 from bookmyshow.domain.errors import BookMyShowError
-from bookmyshow.domain.events import HoldLapsed, ShowCancelled
+from bookmyshow.domain.events import HoldLapsed, SeatsReleased, ShowCancelled
 from bookmyshow.domain.holds import Hold, HoldNotFound
 from bookmyshow.domain.shows import Show, ShowStatus
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
@@ -193,7 +193,10 @@ class Operations:
         else:
             settled = await self._fail(booking_id, NOT_RECEIVED, now)
         if settled.status is BookingStatus.PAYMENT_FAILED:
-            await release_hold(self._ports, settled, now)
+            hold = await release_hold(self._ports, settled, now)
+            if hold is not None:
+                # Nobody else held or bought these seats while the hold existed: they are free.
+                await publish(self._ports, [_released(hold, now)])
         return settled
 
     async def _fail(self, booking_id: str, reason: str, now: datetime) -> Booking:
@@ -338,4 +341,16 @@ def _lapsed(hold: Hold, now: datetime) -> HoldLapsed:
         owner_id=hold.owner_id,
         seats=hold.seats,
         expired_at=hold.expires_at,
+    )
+
+
+def _released(hold: Hold, now: datetime) -> SeatsReleased:
+    """The event announcing that ``hold`` was released (its payment failed) and its seats are
+    free."""
+    return SeatsReleased(
+        occurred_at=now,
+        show_id=hold.show_id,
+        hold_id=hold.hold_id,
+        owner_id=hold.owner_id,
+        seats=hold.seats,
     )

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bookmyshow.adapters.redis.connection import RedisClient
+from bookmyshow.adapters.redis.connection import RedisClient, ready
 from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, cache_key, check_namespace
 from bookmyshow.domain.errors import InvalidInput
@@ -98,7 +98,7 @@ class RedisCache:
         """The live value under ``key`` or ``None``; ``InvalidInput`` for an empty key."""
         check_key(key)
         with translated("cache get"):
-            raw = await self._client.get(self._key(key))
+            raw = await (await ready(self._client)).get(self._key(key))
         return _live(raw, self._now_us())
 
     async def get_many(self, keys: Sequence[str]) -> Mapping[str, bytes]:
@@ -113,7 +113,7 @@ class RedisCache:
         if not wanted:
             return {}
         with translated("cache get_many"):
-            async with self._client.pipeline(transaction=False) as pipe:
+            async with (await ready(self._client)).pipeline(transaction=False) as pipe:
                 for key in wanted:
                     pipe.get(self._key(key))
                 replies = await pipe.execute()
@@ -140,16 +140,17 @@ class RedisCache:
         data = bytes(value)
         if ttl is None:
             with translated("cache set"):
-                await self._client.set(self._key(key), _encode(data, None))
+                await (await ready(self._client)).set(self._key(key), _encode(data, None))
             return
         expires_at = shift(self._clock.now(), ttl, "ttl")
         px = math.ceil((ttl + CACHE_KEY_GRACE) / _MILLISECOND)
         with translated("cache set"):
-            await self._client.set(self._key(key), _encode(data, expires_at), px=px)
+            client = await ready(self._client)
+            await client.set(self._key(key), _encode(data, expires_at), px=px)
 
     async def delete(self, key: str) -> bool:
         """Remove ``key``; ``True`` if it held a live value.  ``InvalidInput`` if empty."""
         check_key(key)
         with translated("cache delete"):
-            raw = await self._client.getdel(self._key(key))
+            raw = await (await ready(self._client)).getdel(self._key(key))
         return _live(raw, self._now_us()) is not None

@@ -22,7 +22,9 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import RedisClusterException
 
+from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.domain.errors import InvalidInput
 
 __all__ = ["RedisClient", "connect", "is_cluster_url", "ready"]
@@ -65,8 +67,8 @@ def connect(
     cannot queue), so its default is far larger.
 
     Nothing is sent until the first command.  Raises :class:`InvalidInput` for a scheme other
-    than those above or a non-positive ``timeout``; the message never contains the URL, which
-    may hold a password.
+    than those above, options the client does not know, or a non-positive ``timeout``; the
+    message never contains the URL, which may hold a password.
     """
     if not isinstance(url, str):
         raise InvalidInput(field="redis_url", reason="must be a string")
@@ -102,8 +104,12 @@ def connect(
             max_connections=max_connections or DEFAULT_MAX_CONNECTIONS,
             timeout=timeout,
         )
-        return Redis(connection_pool=pool)
-    except ValueError:
+        # Building one connection (it does not connect) refuses unknown URL options now rather
+        # than at the first command.
+        pool.connection_class(**pool.connection_kwargs)
+        # from_pool: closing the client closes the pool and its sockets too.
+        return Redis.from_pool(pool)
+    except (ValueError, TypeError, RedisClusterException):
         # The parser's message may quote the URL, password included.
         raise InvalidInput(field="redis_url", reason="not a valid Redis URL") from None
 
@@ -114,7 +120,8 @@ async def ready(client: RedisClient) -> RedisClient:
     Cheap after the first call.  Without it, a burst of first commands on a fresh cluster client
     races redis-py's own initialization and some fail with "Connection closed by server"
     (seen with redis-py 8.1); waiting here for one initialization avoids that.  A standalone
-    client has nothing to load.
+    client has nothing to load.  Raises ``BackendUnavailable`` when no node answers.
     """
-    await client.initialize()
+    with translated("connect"):
+        await client.initialize()
     return client

@@ -49,6 +49,7 @@ from bookmyshow.adapters.redis.keys import (
     TOKEN_KEY_TTL,
     ShowKeys,
     check_namespace,
+    require_encodable,
 )
 from bookmyshow.adapters.redis.scripts import LuaScript
 from bookmyshow.domain.errors import InvalidInput
@@ -65,7 +66,7 @@ from bookmyshow.domain.holds import (
     grant,
     require_aware,
 )
-from bookmyshow.domain.validation import require_text, require_timedelta
+from bookmyshow.domain.validation import require_text, require_timedelta, shift
 from bookmyshow.ports.errors import BackendUnavailable
 
 __all__ = ["RedisSeatHolds"]
@@ -135,10 +136,10 @@ local function load(id)
   return records[id]
 end
 
-local holders = redis.call('HMGET', keys.seats, unpack(seats))
 local taken, lapsed = {'taken'}, {}
 for i = 1, #seats do
-  local holder = holders[i]
+  -- One HGET a seat: HMGET with unpack() fails past Lua's ~8,000-value stack limit.
+  local holder = redis.call('HGET', keys.seats, seats[i])
   if holder then
     local rec = load(holder)
     if rec and tonumber(rec.e) > now then taken[#taken + 1] = seats[i]
@@ -288,7 +289,7 @@ def _hold_from(show_id: str, hold_id: str, raw: bytes | str) -> Hold:
             max_expires_at=_instant(data["m"]),
             claimed=data["k"] == "1",
         )
-    except (ValueError, KeyError, TypeError, InvalidInput) as exc:
+    except (ValueError, KeyError, TypeError, OverflowError, InvalidInput) as exc:
         raise BackendUnavailable(
             backend=BACKEND, reason=f"hold {hold_id!r} of show {show_id!r} is corrupt: {exc}"
         ) from exc
@@ -340,6 +341,10 @@ class RedisSeatHolds:
         # The granted hold as the domain builds it (range checks included), before any I/O;
         # the script supplies the token.
         template = grant(request, token=1, owned=0, now=now)
+        for name in ("hold_id", "owner_id"):
+            require_encodable(getattr(request, name), name)
+        for seat in request.seats:
+            require_encodable(seat, "seats")
         seats = sorted(request.seats)
         args: list[str | int | bytes] = [
             request.hold_id,
@@ -393,8 +398,8 @@ class RedisSeatHolds:
 
     async def get(self, show_id: str, hold_id: str, *, now: datetime) -> Hold:
         """The live hold; raises ``HoldNotFound`` (or its subclass ``HoldExpired``)."""
-        require_text(show_id, "show_id")
-        require_text(hold_id, "hold_id")
+        require_encodable(show_id, "show_id")
+        require_encodable(hold_id, "hold_id")
         now = require_aware(now)
         found = await self._read(show_id, hold_id)
         if found is None:
@@ -452,6 +457,7 @@ class RedisSeatHolds:
         _require_ids(show_id, hold_id, owner_id)
         now = require_aware(now)
         require_timedelta(lease, "lease", positive=True)
+        _micros(shift(now, lease, "lease"), "lease")  # in range, checked before any I/O
         return await self._change(show_id, hold_id, owner_id, now, lambda h: claimed(h, lease, now))
 
     async def release(self, show_id: str, hold_id: str, owner_id: str, *, now: datetime) -> Hold:
@@ -497,6 +503,6 @@ def _live(hold: Hold, now: datetime) -> Hold:
 
 
 def _require_ids(show_id: str, hold_id: str, owner_id: str) -> None:
-    require_text(show_id, "show_id")
-    require_text(hold_id, "hold_id")
-    require_text(owner_id, "owner_id")
+    require_encodable(show_id, "show_id")
+    require_encodable(hold_id, "hold_id")
+    require_encodable(owner_id, "owner_id")

@@ -42,6 +42,7 @@ from bookmyshow.domain.validation import require_text
 
 __all__ = [
     "DEFAULT_NAMESPACE",
+    "require_encodable",
     "HOLD_KEY_GRACE",
     "TOKEN_KEY_TTL",
     "ShowKeys",
@@ -61,6 +62,20 @@ TOKEN_KEY_TTL: Final = timedelta(days=30)
 """How long a show's token counter outlives the show's last hold."""
 
 
+def require_encodable(value: str, name: str) -> str:
+    """Return ``value`` if it is a non-empty string that encodes as UTF-8.
+
+    A lone surrogate (``"\\ud800"``, which a JSON body can carry) cannot be sent to Redis;
+    raises :class:`InvalidInput` naming ``name`` for it, before anything is sent.
+    """
+    require_text(value, name)
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise InvalidInput(field=name, reason="must be valid Unicode text") from None
+    return value
+
+
 def check_namespace(namespace: str) -> str:
     """Return ``namespace`` if it is a non-empty string without braces or ``:`` at its ends.
 
@@ -74,10 +89,16 @@ def check_namespace(namespace: str) -> str:
 
 @frozen
 class ShowKeys:
-    """The keys of one show's seat holds and seat feed, all in one hash slot."""
+    """The keys of one show's seat holds and seat feed, all in one hash slot.
+
+    Raises :class:`InvalidInput` for a show id that is empty or not valid Unicode text.
+    """
 
     namespace: str
     show_id: str
+
+    def __attrs_post_init__(self) -> None:
+        require_encodable(self.show_id, "show_id")
 
     @property
     def tag(self) -> str:
@@ -120,8 +141,8 @@ class ShowKeys:
 
 
 def cache_key(namespace: str, key: str) -> str:
-    """The Redis key of cache entry ``key``."""
-    return f"{namespace}:cache:{key}"
+    """The Redis key of cache entry ``key``; ``InvalidInput`` for a key Redis cannot take."""
+    return f"{namespace}:cache:{require_encodable(key, 'key')}"
 
 
 def rate_key(namespace: str, key: str) -> str:

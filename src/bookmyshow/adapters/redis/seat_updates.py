@@ -13,11 +13,10 @@ after it.  Each adapter instance runs one reader task per watched show: ``XREAD 
 id, fanning each entry out to the instance's subscriptions of the show (bounded queues, see
 :mod:`bookmyshow.ports.seat_updates`), and stops when the last of them closes.  A blocked
 ``XREAD`` occupies its connection for the whole wait, so a reader never borrows one from the
-client's pool (which would starve the other commands once enough shows were watched: a cluster
-client allows 100 connections per node): it opens a dedicated connection of its own with the
-client's settings, to the node serving the show's slot, and closes it when it stops.  Its
-socket timeout is the block time plus the client's timeout, so a server that vanished without
-closing the connection is noticed too.
+client's pool (which would starve the other commands once enough shows were watched): it opens
+a dedicated connection of its own with the client's settings, to the node serving the show's
+slot, and closes it when it stops.  Its socket timeout is the block time plus the client's
+timeout, so a server that vanished without closing the connection is noticed too.
 
 If a reader finds an entry numbered more than one past the last it read, the stream was trimmed
 past entries it had not read (it fell ``maxlen`` entries behind): the show's subscriptions that
@@ -46,7 +45,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from bookmyshow.adapters.memory.seat_updates import FeedSubscription
-from bookmyshow.adapters.redis.connection import DEFAULT_TIMEOUT, RedisClient
+from bookmyshow.adapters.redis.connection import DEFAULT_TIMEOUT, RedisClient, ready
 from bookmyshow.adapters.redis.errors import BACKEND, translated, unavailable
 from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, ShowKeys, check_namespace
 from bookmyshow.adapters.redis.scripts import LuaScript
@@ -63,6 +62,7 @@ from bookmyshow.ports.seat_updates import (
     MAX_BUFFER,
     FeedLagged,
     SeatChange,
+    SeatChangeKind,
     check_buffer,
 )
 
@@ -96,6 +96,7 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
 _START: Final = (0, 0)
 _log = logging.getLogger(__name__)
+_KINDS: Final = frozenset(kind.value for kind in SeatChangeKind)
 
 _EntryId: TypeAlias = tuple[int, int]
 
@@ -372,7 +373,8 @@ class RedisSeatUpdates:
 
     async def _last_entry(self, key: str) -> tuple[_EntryId, int]:
         with translated("subscribe to the seat feed"):
-            last = await self._client.xrevrange(key, "+", "-", count=1)
+            client = await ready(self._client)
+            last = await client.xrevrange(key, "+", "-", count=1)
         if not last:
             return _START, 0
         entry_id, fields = last[0]
@@ -424,6 +426,17 @@ class RedisSeatUpdates:
                             entry_id = _entry_id(raw_id)
                             fields = _pairs(raw_fields)
                             seq = _seq(fields)
+                            kind = fields[b"kind"].decode()
+                            if kind not in _KINDS:
+                                # A newer version's kind (a rolling deploy): skip it rather
+                                # than fail every viewer of the show.
+                                _log.warning(
+                                    "skipping seat change of unknown kind %r in show %r",
+                                    kind,
+                                    reader.show_id,
+                                )
+                                cursor, last_seq = entry_id, seq
+                                continue
                             change = _decode(reader.show_id, fields)
                         except (
                             KeyError,
