@@ -27,6 +27,7 @@ from bookmyshow.ports.inventory import SeatHolds, SeatSales
 from bookmyshow.ports.notifications import Notifier
 from bookmyshow.ports.payments import PaymentGateway
 from bookmyshow.ports.rate_limit import RateLimiter
+from bookmyshow.ports.reviews import ReviewStore
 from bookmyshow.ports.search import MovieSearch
 from bookmyshow.ports.seat_updates import SeatUpdates
 from bookmyshow.ports.security import PasswordHasher, TokenService
@@ -55,8 +56,9 @@ class Ports:
     :mod:`bookmyshow.services.catalog_cache`); ``rate_limiter`` is for driving adapters (the
     reference app limits log-ins, holds and checkouts with it); ``seat_updates``, when set,
     carries every seat change of a show to its live viewers (fed from events by
-    :class:`~bookmyshow.services.seat_feed.SeatFeed`).  The other ports are used as their
-    modules document.
+    :class:`~bookmyshow.services.seat_feed.SeatFeed`); ``reviews`` keeps reviews, helpful votes
+    and rating summaries outside any unit of work (see :mod:`bookmyshow.ports.reviews`; the
+    builders always set it).  The other ports are used as their modules document.
     """
 
     uow: UnitOfWorkFactory
@@ -76,6 +78,7 @@ class Ports:
     cache: Cache | None = None
     rate_limiter: RateLimiter | None = None
     seat_updates: SeatUpdates | None = None
+    reviews: ReviewStore | None = None
 
 
 @frozen(kw_only=True)
