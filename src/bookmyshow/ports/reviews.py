@@ -22,24 +22,35 @@ inside a review write.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
+import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
 from attrs import frozen
 
+from bookmyshow.domain.catalog import require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.reviews import RatingSummary, Review
-from bookmyshow.domain.validation import require_count
+from bookmyshow.domain.validation import aware_utc, require_count
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
+    "CursorKey",
     "ReviewOrder",
     "ReviewPage",
     "ReviewStore",
     "StoredReview",
+    "after_cursor",
     "check_page_size",
+    "decode_cursor",
+    "encode_cursor",
+    "epoch_micros",
+    "sort_key",
 ]
 
 DEFAULT_PAGE_SIZE: Final = 20
@@ -83,6 +94,130 @@ def check_page_size(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(field="limit", reason=f"an integer from 1 to {MAX_PAGE_SIZE}")
     return limit
+
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+# A cursor holds two ids of at most 128 characters and three numbers; anything much longer is
+# not one of ours, and refusing it early keeps a hostile cursor from costing a big decode.
+_MAX_CURSOR: Final = 2048
+
+
+def epoch_micros(instant: datetime) -> int:
+    """``instant`` (aware) as whole microseconds since the Unix epoch: exact, and ordered like
+    the instants, so adapters whose date type is coarser (BSON dates are milliseconds) can store
+    and compare this instead."""
+    return (aware_utc(instant, "created_at") - _EPOCH) // _MICROSECOND
+
+
+@frozen(kw_only=True)
+class CursorKey:
+    """Where a page ended: the sort key of its last review.
+
+    ``created_at`` is in UTC.  The next page holds the reviews strictly after this key in the
+    page's order (see :func:`sort_key`).
+    """
+
+    created_at: datetime
+    review_id: str
+    helpful: int = 0
+
+    @property
+    def created_us(self) -> int:
+        """``created_at`` as microseconds since the epoch (see :func:`epoch_micros`)."""
+        return epoch_micros(self.created_at)
+
+    def sort_key(self, order: ReviewOrder) -> tuple[int, int, str] | tuple[int, str]:
+        """The key a review at this position has in ``order`` (see :func:`sort_key`)."""
+        if order is ReviewOrder.HELPFUL:
+            return (self.helpful, self.created_us, self.review_id)
+        return (self.created_us, self.review_id)
+
+
+def sort_key(order: ReviewOrder, stored: StoredReview) -> tuple[int, int, str] | tuple[int, str]:
+    """The key reviews are sorted on, *descending*, in ``order``.
+
+    ``NEWEST``: ``(created_at µs, review_id)``; ``HELPFUL``: ``(helpful, created_at µs,
+    review_id)``.  Review ids compare by code point, which is also the order of their UTF-8 bytes
+    (how MongoDB compares strings and how a binary SQL collation does).
+    """
+    return CursorKey(
+        created_at=stored.review.created_at,
+        review_id=stored.review.review_id,
+        helpful=stored.helpful,
+    ).sort_key(order)
+
+
+def after_cursor(order: ReviewOrder, stored: StoredReview, key: CursorKey) -> bool:
+    """Whether ``stored`` belongs on a page after ``key``: strictly after it in ``order``."""
+    return sort_key(order, stored) < key.sort_key(order)
+
+
+def _check_order(order: object) -> ReviewOrder:
+    if not isinstance(order, ReviewOrder):
+        raise InvalidInput(field="order", reason="must be a ReviewOrder")
+    return order
+
+
+def encode_cursor(movie_id: str, order: ReviewOrder, stored: StoredReview) -> str:
+    """The opaque cursor of the page after ``stored`` in ``movie_id``'s reviews in ``order``.
+
+    URL-safe base64 (unpadded) of compact JSON naming the movie, the order and ``stored``'s sort
+    key, so every adapter makes the same cursor for the same position.
+    """
+    require_id(movie_id, "movie_id")
+    _check_order(order)
+    if not isinstance(stored, StoredReview):
+        raise InvalidInput(field="stored", reason="must be a StoredReview")
+    body = {
+        "m": movie_id,
+        "o": order.value,
+        "t": epoch_micros(stored.review.created_at),
+        "r": stored.review.review_id,
+        "h": stored.helpful,
+    }
+    raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def _bad_cursor(reason: str) -> InvalidInput:
+    return InvalidInput(field="cursor", reason=reason)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def decode_cursor(cursor: str, movie_id: str, order: ReviewOrder) -> CursorKey:
+    """The position ``cursor`` (from :func:`encode_cursor`) names.
+
+    Raises ``InvalidInput(field="cursor")`` for anything that is not such a cursor, or one made
+    for another movie or order.
+    """
+    require_id(movie_id, "movie_id")
+    _check_order(order)
+    if not isinstance(cursor, str) or not cursor or len(cursor) > _MAX_CURSOR:
+        raise _bad_cursor("not a cursor of this store")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        body = json.loads(raw.decode())
+    except (ValueError, binascii.Error, UnicodeError):
+        raise _bad_cursor("not a cursor of this store") from None
+    if not isinstance(body, dict) or set(body) != {"m", "o", "t", "r", "h"}:
+        raise _bad_cursor("not a cursor of this store")
+    if body["m"] != movie_id or body["o"] != order.value:
+        raise _bad_cursor("made for another movie or order")
+    micros, review_id, helpful = body["t"], body["r"], body["h"]
+    if not _is_int(micros) or not _is_int(helpful) or helpful < 0:
+        raise _bad_cursor("not a cursor of this store")
+    if not isinstance(review_id, str):
+        raise _bad_cursor("not a cursor of this store")
+    try:
+        require_id(review_id, "cursor")
+        created_at = _EPOCH + micros * _MICROSECOND
+    except (InvalidInput, OverflowError):
+        raise _bad_cursor("not a cursor of this store") from None
+    return CursorKey(created_at=created_at, review_id=review_id, helpful=helpful)
 
 
 class ReviewStore(Protocol):
