@@ -20,6 +20,7 @@ from bookmyshow.adapters.memory.inventory import (
 from bookmyshow.adapters.memory.notifications import MemoryNotifier
 from bookmyshow.adapters.memory.payments import MemoryPaymentGateway
 from bookmyshow.adapters.memory.rate_limit import MemoryRateLimiter
+from bookmyshow.adapters.memory.reviews import MemoryReviewStore
 from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.adapters.memory.security import HmacTokenService, ScryptPasswordHasher
@@ -38,6 +39,7 @@ __all__ = [
     "MemoryNotifier",
     "MemoryPaymentGateway",
     "MemoryRateLimiter",
+    "MemoryReviewStore",
     "MemorySeatHolds",
     "MemorySeatSales",
     "MemorySeatUpdates",

@@ -24,6 +24,7 @@ from bookmyshow.testing.contracts.repositories import (
     UserRepositoryContract,
     VenueRepositoryContract,
 )
+from bookmyshow.testing.contracts.reviews import ReviewStoreContract
 from bookmyshow.testing.contracts.search import MovieSearchContract, SearchFactory
 from bookmyshow.testing.contracts.seat_updates import SeatUpdatesContract
 from bookmyshow.testing.contracts.security import PasswordHasherContract, TokenServiceContract
@@ -49,6 +50,7 @@ __all__ = [
     "PaymentScenarios",
     "RateLimiterContract",
     "ReviewRepositoryContract",
+    "ReviewStoreContract",
     "SearchFactory",
     "SeatUpdatesContract",
     "ShowRepositoryContract",
