@@ -261,6 +261,7 @@ SPEC = {
     Action.CHECK_IN: ({"booking"}, ("-", "mine", "all")),
     Action.WRITE_REVIEW: ({"review"}, ("own", "-", "all")),
     Action.MODERATE_REVIEW: ({"review"}, ("-", "-", "all")),
+    Action.VOTE_REVIEW: ({"review"}, ("own", "own", "all")),
     Action.MANAGE_ACCOUNT: ({"user"}, ("own", "own", "all")),
     Action.MANAGE_USERS: ({"user"}, ("-", "-", "all")),
     Action.RUN_OPERATIONS: ({"booking"}, ("-", "-", "all")),

@@ -32,6 +32,7 @@ __all__ = [
     "MAX_REVIEW_TEXT",
     "MIN_RATING",
     "VERIFYING_STATUSES",
+    "CannotVoteOwnReview",
     "NotReviewAuthor",
     "RatingSummary",
     "Review",
@@ -75,6 +76,15 @@ class NotReviewAuthor(DomainError):
     """Only the author of a review may edit it."""
 
     code: ClassVar[str] = "not_review_author"
+    review_id: str
+    user_id: str
+
+
+@define(auto_exc=True, kw_only=True)
+class CannotVoteOwnReview(DomainError):
+    """An author cannot find their own review helpful: votes are other users' judgement."""
+
+    code: ClassVar[str] = "cannot_vote_own_review"
     review_id: str
     user_id: str
 

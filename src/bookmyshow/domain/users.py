@@ -147,6 +147,7 @@ class Action(enum.StrEnum):
     CHECK_IN = "check_in"
     WRITE_REVIEW = "write_review"
     MODERATE_REVIEW = "moderate_review"
+    VOTE_REVIEW = "vote_review"
     MANAGE_ACCOUNT = "manage_account"
     MANAGE_USERS = "manage_users"
     RUN_OPERATIONS = "run_operations"
@@ -203,6 +204,7 @@ ACTION_KINDS: Final[Mapping[Action, frozenset[ResourceKind]]] = _table(
         Action.CHECK_IN: frozenset({_K.BOOKING}),
         Action.WRITE_REVIEW: frozenset({_K.REVIEW}),
         Action.MODERATE_REVIEW: frozenset({_K.REVIEW}),
+        Action.VOTE_REVIEW: frozenset({_K.REVIEW}),
         Action.MANAGE_ACCOUNT: frozenset({_K.USER}),
         Action.MANAGE_USERS: frozenset({_K.USER}),
         Action.RUN_OPERATIONS: frozenset({_K.BOOKING}),
@@ -226,6 +228,8 @@ PERMISSIONS: Final[Mapping[Action, Mapping[Role, Scope]]] = _table(
         Action.CHECK_IN: _table({_T: _MANAGED, _P: _ALL}),
         Action.WRITE_REVIEW: _table({_C: _OWN, _P: _ALL}),
         Action.MODERATE_REVIEW: _table({_P: _ALL}),
+        # Every signed-in user may vote, as themselves (the vote's owner is the voter).
+        Action.VOTE_REVIEW: _table({_C: _OWN, _T: _OWN, _P: _ALL}),
         Action.MANAGE_ACCOUNT: _table({_C: _OWN, _T: _OWN, _P: _ALL}),
         Action.MANAGE_USERS: _table({_P: _ALL}),
         Action.RUN_OPERATIONS: _table({_P: _ALL}),

@@ -13,6 +13,7 @@ from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
 from bookmyshow.services.inventory import SeatInventory, SeatState, SeatStatus
 from bookmyshow.services.operations import Operations
+from bookmyshow.services.reviews import RatingPropagator, Reviews, ReviewsNotConfigured
 from bookmyshow.services.search import Search, SearchIndexer
 from bookmyshow.services.seats import Seats
 
@@ -25,6 +26,9 @@ __all__ = [
     "Operations",
     "Policies",
     "Ports",
+    "RatingPropagator",
+    "Reviews",
+    "ReviewsNotConfigured",
     "Search",
     "SearchIndexer",
     "SeatInventory",
