@@ -42,6 +42,7 @@ from bookmyshow.adapters.memory import (
     SortableIds,
     SystemClock,
 )
+from bookmyshow.adapters.memory.reviews import MemoryReviewStore
 from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.domain.errors import DomainError, InvalidInput
@@ -58,6 +59,7 @@ from bookmyshow.services.catalog import Catalog
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.coupons import Coupons
 from bookmyshow.services.operations import Operations
+from bookmyshow.services.reviews import RatingPropagator, Reviews
 from bookmyshow.services.search import Search, SearchIndexer
 from bookmyshow.services.seat_feed import SeatFeed
 from bookmyshow.services.seats import Seats
@@ -89,6 +91,7 @@ _SQL_SCHEMES: Final = frozenset(
 )
 _REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "redis+cluster", "rediss+cluster"})
 _SEARCH_SCHEMES: Final = frozenset({"http", "https"})
+_MONGO_SCHEMES: Final = frozenset({"mongodb", "mongodb+srv"})
 _SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _MAX_HOLD_TTL: Final = timedelta(days=1)
 
@@ -115,6 +118,10 @@ class Ticketing:
     operations: Operations
     search: Search
     indexer: SearchIndexer
+    reviews: Reviews
+    ratings: RatingPropagator
+    """Keeps each movie's rating in the catalog (and so in search) equal to its review summary,
+    from review events."""
     resources: tuple[Callable[[], Awaitable[None]], ...] = ()
     """Closers of what the builder opened (connection pools); :meth:`close` runs them."""
     preparations: tuple[Callable[[], Awaitable[object]], ...] = ()
@@ -138,7 +145,8 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
 
     When ``ports.events`` is an in-process bus (it has ``subscribe``), what follows events is
     subscribed to it: the search indexer, the catalog cache's invalidation (when ``ports.cache``
-    is set) and the live seat feed (when ``ports.seat_updates`` is set).  Raises
+    is set), the live seat feed (when ``ports.seat_updates`` is set) and the rating propagator
+    (when ``ports.reviews`` is set).  Raises
     :class:`InvalidInput` if ``ports`` or ``policies`` has the wrong type.
     """
     if not isinstance(ports, Ports):
@@ -158,14 +166,17 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
         operations=Operations(ports, rules),
         search=Search(ports, rules),
         indexer=SearchIndexer(ports, rules),
+        reviews=Reviews(ports, rules),
+        ratings=RatingPropagator(ports, rules),
     )
     return _index_from_events(system)
 
 
 def _index_from_events(system: Ticketing) -> Ticketing:
     """Subscribe what follows events to the system's publisher when it is an in-process bus:
-    the search indexer, the catalog cache's invalidation (when a cache is wired) and the live
-    seat feed (when ``ports.seat_updates`` is set)."""
+    the search indexer, the catalog cache's invalidation (when a cache is wired), the live seat
+    feed (when ``ports.seat_updates`` is set) and the rating propagator (when ``ports.reviews``
+    is set)."""
     events = system.ports.events
     if callable(getattr(events, "subscribe", None)):
         bus = cast(EventBus, events)
@@ -175,6 +186,8 @@ def _index_from_events(system: Ticketing) -> Ticketing:
             catalog_cache.subscribe(bus)
         if system.ports.seat_updates is not None:
             SeatFeed(system.ports.seat_updates).subscribe(bus)
+        if system.ports.reviews is not None:
+            system.ratings.subscribe(bus)
     return system
 
 
@@ -218,6 +231,7 @@ def in_memory_ports(
         search=search if search is not None else MemoryMovieSearch(),
         rate_limiter=MemoryRateLimiter(clock),
         seat_updates=MemorySeatUpdates(),
+        reviews=MemoryReviewStore(),
     )
 
 
@@ -427,6 +441,7 @@ class Settings:
     )
     redis_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
     elasticsearch_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
+    mongo_url: str | None = field(default=None, converter=_optional_url, repr=_redact_repr)
     token_secret: bytes | None = field(default=None, repr=False)
     token_issuer: str = "bookmyshow"
     token_audience: str = "bookmyshow"
@@ -439,6 +454,7 @@ class Settings:
         "database_replica_url": "DATABASE_REPLICA_URL",
         "redis_url": "REDIS_URL",
         "elasticsearch_url": "ES_URL",
+        "mongo_url": "MONGO_URL",
         "token_secret": "TOKEN_SECRET",
         "token_issuer": "TOKEN_ISSUER",
         "token_audience": "TOKEN_AUDIENCE",
@@ -460,6 +476,8 @@ class Settings:
             _check_scheme(self.redis_url, _REDIS_SCHEMES, "redis_url")
         if self.elasticsearch_url is not None:
             _check_scheme(self.elasticsearch_url, _SEARCH_SCHEMES, "elasticsearch_url")
+        if self.mongo_url is not None:
+            _check_scheme(self.mongo_url, _MONGO_SCHEMES, "mongo_url")
         if self.token_secret is not None and (
             not isinstance(self.token_secret, bytes) or len(self.token_secret) < 32
         ):
@@ -508,6 +526,7 @@ class Settings:
             database_replica_url=get("database_replica_url"),
             redis_url=get("redis_url"),
             elasticsearch_url=get("elasticsearch_url"),
+            mongo_url=get("mongo_url"),
             token_secret=None if secret is None else secret.encode(),
             token_issuer=get("token_issuer") or "bookmyshow",
             token_audience=get("token_audience") or "bookmyshow",
@@ -549,16 +568,19 @@ class Backend(enum.StrEnum):
     SQL = "sql"
     REDIS = "redis"
     ELASTICSEARCH = "elasticsearch"
+    MONGO = "mongo"
 
 
 @frozen(kw_only=True)
 class BackendPlan:
-    """Which backend serves holds, sales (with every repository), the fast stores and search."""
+    """Which backend serves holds, sales (with every repository), the fast stores, search and
+    reviews."""
 
     holds: Backend
     sales: Backend
     cache: Backend
     search: Backend = Backend.MEMORY
+    reviews: Backend = Backend.MEMORY
 
 
 def plan_backends(settings: Settings) -> BackendPlan:
@@ -567,7 +589,8 @@ def plan_backends(settings: Settings) -> BackendPlan:
     Database and Redis: holds, idempotency keys, the catalog cache, rate limits and the live
     seat feed in Redis; sales, repositories and coupon counters in the database (the hybrid).
     Database only: everything in the database.  Neither: everything in memory.  Search is in
-    Elasticsearch when its URL is set, else in memory, whatever the rest.  Raises
+    Elasticsearch when its URL is set, else in memory, whatever the rest; reviews are in MongoDB
+    when its URL is set, else with the sales (the database, or memory).  Raises
     :class:`InvalidInput` for a Redis URL without a database URL (seats held in Redis need a
     durable record of what is sold).
     """
@@ -584,7 +607,11 @@ def plan_backends(settings: Settings) -> BackendPlan:
     else:
         stores = (Backend.REDIS, Backend.SQL, Backend.REDIS)
     holds, sales, cache = stores
-    return BackendPlan(holds=holds, sales=sales, cache=cache, search=search)
+    if settings.mongo_url is not None:
+        reviews = Backend.MONGO
+    else:
+        reviews = Backend.MEMORY if settings.database_url is None else Backend.SQL
+    return BackendPlan(holds=holds, sales=sales, cache=cache, search=search, reviews=reviews)
 
 
 @define(auto_exc=True, kw_only=True)

@@ -271,7 +271,7 @@ def test_a_database_alone_keeps_holds_and_sales_in_it() -> None:
     settings = Settings.from_env({"BOOKMYSHOW_DATABASE_URL": DB})
     assert settings.database_url == DB
     assert plan_backends(settings) == BackendPlan(
-        holds=Backend.SQL, sales=Backend.SQL, cache=Backend.SQL
+        holds=Backend.SQL, sales=Backend.SQL, cache=Backend.SQL, reviews=Backend.SQL
     )
 
 
@@ -279,7 +279,7 @@ def test_database_and_redis_make_the_hybrid() -> None:
     """A database and Redis: holds (and the fast stores) in Redis, the sale record in SQL."""
     env = {"BOOKMYSHOW_DATABASE_URL": DB, "BOOKMYSHOW_REDIS_URL": REDIS}
     assert plan_backends(Settings.from_env(env)) == BackendPlan(
-        holds=Backend.REDIS, sales=Backend.SQL, cache=Backend.REDIS
+        holds=Backend.REDIS, sales=Backend.SQL, cache=Backend.REDIS, reviews=Backend.SQL
     )
 
 
@@ -293,9 +293,30 @@ def test_an_es_url_puts_search_in_elasticsearch_whatever_the_rest(database: str 
     settings = Settings.from_env(env)
     stores = Backend.MEMORY if database is None else Backend.SQL
     assert plan_backends(settings) == BackendPlan(
-        holds=stores, sales=stores, cache=stores, search=Backend.ELASTICSEARCH
+        holds=stores, sales=stores, cache=stores, search=Backend.ELASTICSEARCH, reviews=stores
     )
     assert "es-pass-99" not in repr(settings)
+
+
+@pytest.mark.parametrize("database", [None, DB])
+def test_a_mongo_url_puts_reviews_in_mongodb_whatever_the_rest(database: str | None) -> None:
+    """A Mongo URL moves only reviews to MongoDB, with or without a database; password hidden."""
+    env = {"BOOKMYSHOW_MONGO_URL": "mongodb://app:mongo-pass-7@reviews.internal:27017"}
+    if database is not None:
+        env["BOOKMYSHOW_DATABASE_URL"] = database
+    settings = Settings.from_env(env)
+    stores = Backend.MEMORY if database is None else Backend.SQL
+    assert plan_backends(settings) == BackendPlan(
+        holds=stores, sales=stores, cache=stores, reviews=Backend.MONGO
+    )
+    assert "mongo-pass-7" not in repr(settings)
+
+
+def test_a_mongo_url_must_be_mongodb() -> None:
+    """A Mongo URL with another scheme is InvalidInput naming mongo_url."""
+    with pytest.raises(InvalidInput) as info:
+        Settings(mongo_url="redis://reviews:27017")
+    assert info.value.field == "mongo_url"
 
 
 def test_an_es_url_must_be_http() -> None:
