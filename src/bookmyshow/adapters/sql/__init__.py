@@ -1,8 +1,9 @@
 """The SQL adapters: MySQL / MariaDB (asyncmy) and SQLite (aiosqlite) through SQLAlchemy 2 Core.
 
 Everything durable lives here — repositories and the unit of work, seat holds, seat sales guarded
-by the database itself, idempotency keys, coupon redemptions and a transactional outbox — over
-one :class:`SqlDatabase` (a writer engine and an optional reader engine for lag-tolerant reads)::
+by the database itself, idempotency keys, coupon redemptions, a transactional outbox and a review
+store with exact rating summaries — over one :class:`SqlDatabase` (a writer engine and an
+optional reader engine for lag-tolerant reads)::
 
     database = create_database("mysql+asyncmy://app:secret@db:3306/bookmyshow")
     await upgrade(database)                      # bookmyshow.adapters.sql.migrate
@@ -25,6 +26,7 @@ from bookmyshow.adapters.sql.repositories import (
     SqlUserRepository,
     SqlVenueRepository,
 )
+from bookmyshow.adapters.sql.reviews import SqlReviewStore
 from bookmyshow.adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "SqlIdempotencyStore",
     "SqlMovieRepository",
     "SqlReviewRepository",
+    "SqlReviewStore",
     "SqlSeatHolds",
     "SqlSeatSales",
     "SqlShowRepository",

@@ -39,6 +39,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
@@ -46,6 +47,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "ID_LENGTH",
+    "RATING_COLUMNS",
     "bookings",
     "cities",
     "coupon_redemptions",
@@ -58,6 +60,8 @@ __all__ = [
     "metadata",
     "movies",
     "outbox",
+    "rating_summaries",
+    "review_votes",
     "reviews",
     "screens",
     "seat_fences",
@@ -233,16 +237,49 @@ reviews = Table(
     "reviews",
     metadata,
     _id("review_id", primary_key=True),
-    _id("movie_id", ForeignKey("movies.movie_id"), nullable=False),
-    _id("user_id", ForeignKey("users.user_id"), nullable=False),
+    # No foreign keys to movies and users (revision 0002): the review store, like a document
+    # store, keeps reviews of any ids, and the services check them.
+    _id("movie_id", nullable=False),
+    _id("user_id", nullable=False),
     Column("rating", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("text", Text, nullable=False),
     Column("edited_at", UtcDateTime, nullable=True),
     Column("verified", Boolean, nullable=False),
     _version(),
+    # How many users found the review helpful: one row per vote in review_votes, counted here so
+    # that the "most helpful" page reads one index.  The unit of work's repository never sets it.
+    Column("helpful", Integer, nullable=False, default=0, server_default=text("0")),
     UniqueConstraint("movie_id", "user_id"),
-    Index(None, "movie_id", "created_at"),
+    # The two page orders, newest and most helpful, each ending in the id that breaks ties.
+    Index(None, "movie_id", "created_at", "review_id"),
+    Index(None, "movie_id", "helpful", "created_at", "review_id"),
+    **_TABLE_ARGS,
+)
+
+review_votes = Table(
+    "review_votes",
+    metadata,
+    # One helpful vote per user per review, by primary key; deleted with the review.
+    _id("review_id", ForeignKey("reviews.review_id", ondelete="CASCADE"), nullable=False),
+    _id("user_id", nullable=False),
+    PrimaryKeyConstraint("review_id", "user_id"),
+    **_TABLE_ARGS,
+)
+
+RATING_COLUMNS: Final = tuple(f"rating_{r}" for r in range(1, 11))
+"""The columns of ``rating_summaries`` counting the ratings 1 to 10, in that order."""
+
+rating_summaries = Table(
+    "rating_summaries",
+    metadata,
+    # One row per reviewed movie: how many reviews gave each rating.  Kept in the transaction of
+    # every review write of the review store; rebuilt from the reviews by its recompute.
+    _id("movie_id", primary_key=True),
+    *(
+        Column(name, Integer, nullable=False, default=0, server_default=text("0"))
+        for name in RATING_COLUMNS
+    ),
     **_TABLE_ARGS,
 )
 
