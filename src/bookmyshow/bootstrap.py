@@ -280,7 +280,8 @@ def sql_ports(
 ) -> Ports:
     """Every durable port served by the SQL adapters over ``database`` (a SQL-only deployment).
 
-    Repositories, sales, holds, idempotency keys and coupon counters all live in the database;
+    Repositories, sales, holds, idempotency keys, coupon counters and reviews (with their votes
+    and rating summaries) all live in the database;
     lag-tolerant browsing reads go to ``database.reader`` when a replica is configured.  Events
     are written to the outbox with each commit (relay them with ``bookmyshow outbox relay``) and
     also handed to ``events`` (an in-process bus by default) right after it.  The other defaults
@@ -291,6 +292,7 @@ def sql_ports(
         SqlCouponRedemptions,
         SqlDatabase,
         SqlIdempotencyStore,
+        SqlReviewStore,
         SqlSeatHolds,
         SqlSeatSales,
         SqlUnitOfWorkFactory,
@@ -320,6 +322,7 @@ def sql_ports(
         sales=SqlSeatSales(database),
         idempotency=SqlIdempotencyStore(database, clock=clock),
         coupon_redemptions=SqlCouponRedemptions(database),
+        reviews=SqlReviewStore(database),
     )
 
 

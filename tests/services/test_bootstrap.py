@@ -24,6 +24,7 @@ from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.adapters.sql import (
     SqlCouponRedemptions,
     SqlIdempotencyStore,
+    SqlReviewStore,
     SqlSeatHolds,
     SqlSeatSales,
     SqlUnitOfWorkFactory,
@@ -526,6 +527,7 @@ async def test_a_database_url_builds_the_sql_system(tmp_path: Path) -> None:
         assert isinstance(ports.sales, SqlSeatSales)
         assert isinstance(ports.idempotency, SqlIdempotencyStore)
         assert isinstance(ports.coupon_redemptions, SqlCouponRedemptions)
+        assert isinstance(ports.reviews, SqlReviewStore)
         # The SQLite reader is a second engine on the same file, used for browsing.
         assert isinstance(ports.replica_uow, SqlUnitOfWorkFactory)
         admin = await app.accounts.provision(

@@ -686,8 +686,10 @@ _REVIEWS: Final = _Spec[Review](
 class SqlReviewRepository:
     """:class:`~bookmyshow.ports.repositories.ReviewRepository` in a SQL unit of work.
 
-    A review's movie and user must exist (``NotFound`` of that kind).  Newest first means
-    ``created_at`` descending, then id descending.
+    Reviews are not tied to movie or user rows (migration ``0002``).  Writes here bypass the
+    helpful votes and rating summaries that :class:`~bookmyshow.adapters.sql.reviews.
+    SqlReviewStore` (the ``ReviewStore`` port, what the services use) keeps; its ``recompute``
+    repairs a summary.  Newest first means ``created_at`` descending, then id descending.
     """
 
     def __init__(self, session: UnitSession) -> None:
