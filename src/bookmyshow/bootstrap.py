@@ -432,7 +432,8 @@ class Settings:
     ``redis_url`` (``redis://…``, ``rediss://…``, ``redis+cluster://…`` for a Redis Cluster)
     choose the backends (see :func:`plan_backends`).  ``token_secret`` signs access tokens (at
     least 32 bytes; random per process when unset).  ``hold_ttl`` replaces the hold policy's ttl
-    (at most a day).  ``redis_namespace`` prefixes every Redis key (default ``bms``).  Raises
+    (at most a day).  ``redis_namespace`` prefixes every Redis key (default ``bms``);
+    ``mongo_url`` (``mongodb://…``) puts reviews in MongoDB, in ``mongo_database``.  Raises
     :class:`InvalidInput` for a URL whose scheme no backend serves, a short secret, a
     ``hold_ttl`` that is not positive or longer than a day, or a namespace with braces.
     """
@@ -451,6 +452,8 @@ class Settings:
     hold_ttl: timedelta | None = None
     redis_namespace: str = "bms"
     """The prefix of every Redis key, so that deployments can share one Redis."""
+    mongo_database: str = "bookmyshow"
+    """The MongoDB database that keeps reviews."""
 
     ENV: ClassVar[Mapping[str, str]] = {
         "database_url": "DATABASE_URL",
@@ -463,6 +466,7 @@ class Settings:
         "token_audience": "TOKEN_AUDIENCE",
         "hold_ttl": "HOLD_TTL_SECONDS",
         "redis_namespace": "REDIS_NAMESPACE",
+        "mongo_database": "MONGO_DATABASE",
     }
     """Each setting and its environment variable (after the ``BOOKMYSHOW_`` prefix)."""
 
@@ -535,6 +539,7 @@ class Settings:
             token_audience=get("token_audience") or "bookmyshow",
             hold_ttl=hold_ttl,
             redis_namespace=get("redis_namespace") or "bms",
+            mongo_database=get("mongo_database") or "bookmyshow",
         )
 
 
@@ -704,6 +709,20 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
                 # Closers run newest first: the feed's readers stop before the client closes.
                 closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
             preparations.append(lambda: redis.ready(redis_client))
+    if settings.mongo_url is not None:
+        from bookmyshow.adapters import mongo  # noqa: PLC0415 - optional extra
+
+        try:
+            reviews = mongo.connect(settings.mongo_url, database=settings.mongo_database)
+        except InvalidInput:
+            # The driver's message may quote the URL; say which setting, never the password.
+            raise InvalidInput(
+                field="mongo_url",
+                reason=f"not a valid MongoDB URL: {_redact(settings.mongo_url)!r}",
+            ) from None
+        ports = evolve(ports, reviews=reviews)
+        preparations.append(reviews.ensure_indexes)
+        closers.append(reviews.close)
     system = bootstrap(ports, rules)
     return evolve(
         system,
