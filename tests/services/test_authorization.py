@@ -48,6 +48,7 @@ from bookmyshow.domain.coupons import Coupon
 from bookmyshow.domain.errors import PermissionDenied
 from bookmyshow.domain.holds import NotHoldOwner
 from bookmyshow.domain.money import Money
+from bookmyshow.domain.reviews import CannotVoteOwnReview, NotReviewAuthor
 from bookmyshow.domain.search import SearchQuery
 from bookmyshow.domain.users import Principal, Role
 from bookmyshow.domain.venues import GeoPoint
@@ -211,7 +212,16 @@ async def a_stale_index(app: Ticketing, world: World, clock: ManualClock) -> Ref
     return {"movie": world.show.movie_id}
 
 
+async def alices_review(app: Ticketing, world: World, clock: ManualClock) -> Refs:
+    """alice reviewed the show's movie."""
+    review = await app.reviews.write(world.alice, world.show.movie_id, rating=5, text="Fine")
+    return {"review": review.review_id, "movie": world.show.movie_id}
+
+
 RETIRED = SearchQuery(statuses={MovieStatus.INACTIVE})
+NOT_AUTHOR = dict.fromkeys(
+    (Who.OTHER_CUSTOMER, Who.THEATER_ADMIN, Who.OTHER_THEATER_ADMIN), NotReviewAuthor
+)
 
 
 # --- the matrix ------------------------------------------------------------------------------
@@ -463,6 +473,51 @@ CASES: tuple[Case, ...] = (
         "Browsing.theaters",
         lambda app, w, actor, r: app.browsing.theaters(actor, w.theater_a.city_id),
     ),
+    # --- Reviews ------------------------------------------------------------------------------
+    Case(
+        use_case="Reviews.write",
+        call=lambda app, w, actor, r: app.reviews.write(actor, w.show.movie_id, rating=7),
+        allowed=CUSTOMERS_AND_PLATFORM,
+        mutates=True,
+    ),
+    Case(
+        use_case="Reviews.edit",
+        call=lambda app, w, actor, r: app.reviews.edit(actor, r["review"], rating=9),
+        allowed=frozenset({Who.OWNER}),
+        mutates=True,
+        setup=alices_review,
+        # Moderators remove reviews, never rewrite them.
+        refused={Who.OTHER_CUSTOMER: NotReviewAuthor, Who.PLATFORM_ADMIN: NotReviewAuthor},
+    ),
+    Case(
+        use_case="Reviews.remove",
+        call=lambda app, w, actor, r: app.reviews.remove(actor, r["review"]),
+        allowed=OWNER_AND_PLATFORM,
+        mutates=True,
+        setup=alices_review,
+        refused=NOT_AUTHOR,
+    ),
+    Case(
+        use_case="Reviews.vote_helpful",
+        call=lambda app, w, actor, r: app.reviews.vote_helpful(actor, r["review"]),
+        allowed=EVERYONE - {Who.OWNER},
+        mutates=True,
+        setup=alices_review,
+        refused={Who.OWNER: CannotVoteOwnReview},
+    ),
+    public(
+        "Reviews.list",
+        lambda app, w, actor, r: app.reviews.list(actor, w.show.movie_id),
+        alices_review,
+    ),
+    public(
+        "Reviews.get", lambda app, w, actor, r: app.reviews.get(actor, r["review"]), alices_review
+    ),
+    public(
+        "Reviews.summary",
+        lambda app, w, actor, r: app.reviews.summary(actor, w.show.movie_id),
+        alices_review,
+    ),
     public("Browsing.movies", lambda app, w, actor, r: app.browsing.movies(actor)),
     public("Browsing.movie", lambda app, w, actor, r: app.browsing.movie(actor, w.show.movie_id)),
     public("Browsing.shows", lambda app, w, actor, r: app.browsing.shows(actor)),
@@ -655,6 +710,9 @@ EXEMPT: Mapping[str, str] = {
     "Accounts.authenticate": "no actor: turns an access token into the Principal",
     "SearchIndexer.handle": "no actor: applies committed domain events to the search index",
     "SearchIndexer.subscribe": "no actor: wiring, done by the composition root",
+    "RatingPropagator.handle": "no actor: applies committed review events to movie ratings",
+    "RatingPropagator.refresh": "no actor: an operator's repair, copying a stored summary",
+    "RatingPropagator.subscribe": "no actor: wiring, done by the composition root",
 }
 """Public service methods with no acting principal to authorize, and why."""
 
@@ -704,6 +762,13 @@ async def snapshot(app: Ticketing, world: World, since: datetime) -> dict[str, o
     assert isinstance(bus, MemoryEventBus)
     assert isinstance(keys, MemoryIdempotencyStore)
     assert isinstance(notifier, MemoryNotifier)
+    reviews, listed = ports.reviews, state["movies"]
+    assert reviews is not None
+    assert isinstance(listed, tuple)
+    state["reviews"] = {
+        m.movie_id: (await reviews.page(m.movie_id, limit=100), await reviews.summary(m.movie_id))
+        for m in listed
+    }
     state["ledger"] = gateway.ledger
     state["events"] = bus.published
     state["idempotency_keys"] = len(keys)
