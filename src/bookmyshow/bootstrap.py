@@ -485,6 +485,17 @@ class Settings:
             _check_scheme(self.elasticsearch_url, _SEARCH_SCHEMES, "elasticsearch_url")
         if self.mongo_url is not None:
             _check_scheme(self.mongo_url, _MONGO_SCHEMES, "mongo_url")
+        name = self.mongo_database
+        if (
+            not isinstance(name, str)
+            or not 0 < len(name.encode(errors="surrogatepass")) <= 63
+            or any(c in name for c in '/\\. "$\x00')
+            or not name.isprintable()
+        ):
+            raise InvalidInput(
+                field="mongo_database",
+                reason="1 to 63 bytes, none of / \\ . \" $, space or NUL (MongoDB's rules)",
+            )
         if self.token_secret is not None and (
             not isinstance(self.token_secret, bytes) or len(self.token_secret) < 32
         ):

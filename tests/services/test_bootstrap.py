@@ -313,6 +313,14 @@ def test_a_mongo_url_puts_reviews_in_mongodb_whatever_the_rest(database: str | N
     assert "mongo-pass-7" not in repr(settings)
 
 
+@pytest.mark.parametrize("name", ["", "a.b", "a b", "a$b", "a/b", "x" * 64, "a\ud800"])
+def test_a_bad_mongo_database_name_is_refused(name: str) -> None:
+    """A database name MongoDB would refuse is InvalidInput naming mongo_database."""
+    with pytest.raises(InvalidInput) as info:
+        Settings(mongo_database=name)
+    assert info.value.field == "mongo_database"
+
+
 def test_a_mongo_url_must_be_mongodb() -> None:
     """A Mongo URL with another scheme is InvalidInput naming mongo_url."""
     with pytest.raises(InvalidInput) as info:

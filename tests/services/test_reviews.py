@@ -578,7 +578,8 @@ async def test_a_propagator_with_a_stale_summary_loses_to_a_newer_one(clock: Man
     and the retry reads the current summary."""
     store = PausingStore()
     app = bootstrap(evolve(fresh_ports(clock), reviews=store), Policies())
-    reviews = Reviews(app.ports, app.policies)  # no propagator subscribed: refreshed by hand
+    # The review events go to a recorder, so only the two propagators below refresh.
+    reviews = Reviews(evolve(app.ports, events=_Recorder()), app.policies)
     movie_id = (await add_movie(app)).movie_id
     slow, fast = (
         RatingPropagator(app.ports, app.policies),
@@ -597,6 +598,32 @@ async def test_a_propagator_with_a_stale_summary_loses_to_a_newer_one(clock: Man
     await assert_rating_follows(app, reviews, movie_id)
     movie, _ = await rating_everywhere(app, movie_id)
     assert (movie.rating, movie.rating_count) == (Decimal("6.0"), 2)
+
+
+async def test_an_unchanged_refresh_still_makes_a_stale_one_retry(clock: ManualClock) -> None:
+    """A refresh finding the rating current still saves, so an older summary cannot win later."""
+    store = PausingStore()
+    app = bootstrap(evolve(fresh_ports(clock), reviews=store), Policies())
+    reviews = Reviews(evolve(app.ports, events=_Recorder()), app.policies)
+    movie_id = (await add_movie(app)).movie_id
+    slow, fast = (
+        RatingPropagator(app.ports, app.policies),
+        RatingPropagator(app.ports, app.policies),
+    )
+    await reviews.write(customer(1), movie_id, rating=2)
+    assert (await fast.refresh(movie_id)).rating == Decimal("2.0")
+    ten = await reviews.write(customer(2), movie_id, rating=10)
+
+    store.release = release = asyncio.Event()
+    late = asyncio.create_task(slow.refresh(movie_id))
+    await store.paused.wait()  # ``slow`` holds the summary of 2 and 10 (6.0)
+    await reviews.remove(customer(2), ten.review_id)
+    assert (await fast.refresh(movie_id)).rating == Decimal("2.0")  # unchanged, saved anyway
+    release.set()
+    await late
+
+    movie = await app.browsing.movie(None, movie_id)
+    assert (movie.rating, movie.rating_count) == (Decimal("2.0"), 1)
 
 
 # --- the property -------------------------------------------------------------------------------

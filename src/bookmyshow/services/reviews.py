@@ -372,8 +372,9 @@ class RatingPropagator:
     async def refresh(self, movie_id: str) -> Movie:
         """Store the movie with its current rating summary and return it.
 
-        When the rating or count changed, the movie is saved and ``MovieChanged``
-        (``changed={"rating"}``) is published after the commit; otherwise nothing is written.
+        When the rating or count changed, ``MovieChanged`` (``changed={"rating"}``) is published
+        after the commit.  The movie is saved either way, so that a concurrent refresh holding an
+        older summary conflicts and reads again instead of overwriting this one.
         Also the repair for a lost event.  Raises ``NotFound(kind="movie")``,
         :class:`ReviewsNotConfigured`, and ``BackendUnavailable`` when a store fails.
         """
@@ -387,6 +388,10 @@ class RatingPropagator:
             # summary can never overwrite a newer one.
             rated = movie.with_rating(await store.summary(movie_id))
             if (rated.rating, rated.rating_count) == (movie.rating, movie.rating_count):
+                # Saved anyway (unchanged): a unit that read the movie before this one and
+                # holds an older summary must now fail its commit and read again, or it would
+                # write its stale rating over this fresher (equal) one.
+                await uow.movies.save(movie)
                 return movie
             await uow.movies.save(rated)
             uow.record(

@@ -167,10 +167,11 @@ class MongoReviewStore:
 
     ``client`` is owned by the store from then on: :meth:`close` (or leaving ``async with``)
     closes it.  ``write_concern`` (default :data:`DEFAULT_WRITE_CONCERN`) applies to every write;
-    ``read_preference`` (default primary) to the reads of the port (:meth:`get`,
-    :meth:`by_author`, :meth:`page`, :meth:`summary`, :meth:`ratings`) — a secondary may answer
-    them without the caller's latest writes.  Reads that decide a write (the pre-images, a
-    recompute's aggregation) always go to the primary.
+    ``read_preference`` (default primary) to the listing reads (:meth:`page`, :meth:`ratings`) —
+    a secondary may answer them without the caller's latest writes.  Reads that decide a write
+    (:meth:`get` and :meth:`by_author`, which the services edit and vote on, :meth:`summary`,
+    which the rating propagator copies into the catalog, the pre-images, a recompute's
+    aggregation) always go to the primary.
 
     Call :meth:`ensure_indexes` at start-up; the first write does it too if nobody did, because
     the rules rest on the unique indexes.  Raises ``InvalidInput`` for a non-client or a bad
@@ -201,7 +202,6 @@ class MongoReviewStore:
         self._votes: AsyncCollection[Document] = db[VOTES]
         self._summaries: AsyncCollection[Document] = db[SUMMARIES]
         self._read_reviews = self._reviews.with_options(read_preference=read_preference)
-        self._read_summaries = self._summaries.with_options(read_preference=read_preference)
         self._indexed = False
 
     @property
@@ -288,7 +288,8 @@ class MongoReviewStore:
         malformed id, ``BackendUnavailable``."""
         require_id(review_id, "review_id")
         with translated(f"read review {review_id!r}"):
-            document = await self._read_reviews.find_one({"_id": review_id})
+            # From the primary: the services decide writes (edits, votes) on what this returns.
+            document = await self._reviews.find_one({"_id": review_id})
         if document is None:
             raise NotFound(kind="review", key=review_id)
         return stored_review_from(document)
@@ -298,7 +299,8 @@ class MongoReviewStore:
         require_id(movie_id, "movie_id")
         require_id(user_id, "user_id")
         with translated(f"read the review of {movie_id!r} by {user_id!r}"):
-            document = await self._read_reviews.find_one({"movie_id": movie_id, "user_id": user_id})
+            # From the primary, like get(): the services decide on it.
+            document = await self._reviews.find_one({"movie_id": movie_id, "user_id": user_id})
         return None if document is None else stored_review_from(document)
 
     async def replace(self, review: Review) -> Review:
@@ -344,12 +346,14 @@ class MongoReviewStore:
         require_id(review_id, "review_id")
         with translated(f"remove review {review_id!r}"):
             before = await self._reviews.find_one_and_delete({"_id": review_id})
-            if before is not None:
-                await self._votes.delete_many({"review_id": review_id})
         if before is None:
             raise NotFound(kind="review", key=review_id)
         old = review_from(before)
+        # Uncount first: if the vote clean-up fails, orphan votes are harmless, a rating still
+        # counted for a deleted review is not.
         await self._count(old.movie_id, remove=old.rating)
+        with translated(f"remove the votes of review {review_id!r}"):
+            await self._votes.delete_many({"review_id": review_id})
         return old
 
     async def vote_helpful(self, review_id: str, user_id: str) -> int:
@@ -437,7 +441,9 @@ class MongoReviewStore:
         """
         require_id(movie_id, "movie_id")
         with translated(f"read the rating summary of {movie_id!r}"):
-            document = await self._read_summaries.find_one({"_id": movie_id})
+            # From the primary: the rating propagator copies it into the catalog right after a
+            # write, and a lagging secondary's copy would stay there.
+            document = await self._summaries.find_one({"_id": movie_id})
         return summary_from(document)
 
     async def recompute(self, movie_id: str) -> RatingSummary:

@@ -296,7 +296,9 @@ class SqlReviewStore:
             query = select(_s).where(_s.c.movie_id == movie_id)
             return _summary((await connection.execute(query)).mappings().one_or_none())
 
-        return await self._database.read(work)
+        # From the primary: the rating propagator copies it into the catalog right after a
+        # write, and a lagging replica's copy would stay there.
+        return await self._latest(work)
 
     async def ratings(self, movie_id: str) -> Sequence[int]:
         """Every rating given to the movie, in review id order."""
