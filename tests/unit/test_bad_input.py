@@ -77,7 +77,9 @@ from bookmyshow.adapters.memory.repositories import (
     MemoryUserRepository,
     MemoryVenueRepository,
 )
+from bookmyshow.adapters.memory.reviews import MemoryReviewStore
 from bookmyshow.adapters.memory.search import MemoryMovieSearch
+from bookmyshow.adapters.memory.seat_updates import FeedSubscription, MemorySeatUpdates
 from bookmyshow.adapters.memory.security import (
     HmacTokenService,
     ScryptParameters,
@@ -199,6 +201,19 @@ from bookmyshow.ports.payments import (
     check_idempotency_key,
 )
 from bookmyshow.ports.rate_limit import RateDecision, check, check_rate_arguments
+from bookmyshow.ports.reviews import (
+    CursorKey,
+    ReviewOrder,
+    ReviewPage,
+    StoredReview,
+    after_cursor,
+    check_page_size,
+    decode_cursor,
+    encode_cursor,
+    epoch_micros,
+)
+from bookmyshow.ports.reviews import sort_key as review_sort_key
+from bookmyshow.ports.seat_updates import FeedLagged, SeatChange, SeatChangeKind, check_buffer
 from bookmyshow.ports.security import TokenClaims
 from bookmyshow.testing.fixtures import (
     SAMPLE_PRICES,
@@ -2017,6 +2032,59 @@ _NOTIFICATION: dict[str, Any] = {
 }
 
 
+def _stored_review(**override: Any) -> StoredReview:
+    return StoredReview(review=sample_review(**override), helpful=2)
+
+
+def _cursor_key() -> CursorKey:
+    return CursorKey(created_at=LATER, review_id="review-9", helpful=3)
+
+
+def _reviews() -> MemoryReviewStore:
+    store = MemoryReviewStore()
+    run(store.add(sample_review()))
+    run(store.add(sample_review("review-2", user_id="user-2", created_at=LATER)))
+    run(store.vote_helpful("review-1", "user-2"))
+    return store
+
+
+def _first_cursor(order: ReviewOrder = ReviewOrder.NEWEST) -> str:
+    page = run(_reviews().page("movie-1", order=order, limit=1))
+    assert page.next_cursor is not None
+    return str(page.next_cursor)
+
+
+def _seat_change(**override: Any) -> SeatChange:
+    args: dict[str, Any] = {
+        "show_id": "s1",
+        "kind": SeatChangeKind.HELD,
+        "seats": frozenset({"A1", "A2"}),
+        "occurred_at": T0,
+    }
+    args.update(override)
+    return SeatChange(**args)
+
+
+# Open subscription blocks, kept referenced: a collected one would close (and unregister) its
+# subscription on the next loop run, in the middle of an audited call.
+_OPEN_FEEDS: list[object] = []
+
+
+def _seat_updates() -> MemorySeatUpdates:
+    updates = MemorySeatUpdates()
+    # An open subscription whose queue a refused publish must leave as it was.
+    block = updates.subscribe("s1", buffer=4)
+    run(block.__aenter__())
+    _OPEN_FEEDS.append(block)
+    return updates
+
+
+def _feed() -> FeedSubscription:
+    subscription = FeedSubscription("s1", 2)
+    subscription.offer(_seat_change())
+    return subscription
+
+
 def _self_referential() -> list[object]:
     items: list[object] = []
     items.append(items)
@@ -2153,6 +2221,67 @@ PORT_TARGETS: list[Target] = [
             {"allowed": True, "limit": 5, "remaining": 4, "retry_after": timedelta(0)},
         ),
         result=True,
+    ),
+    Target("ports.reviews.check_page_size", lambda: Call(check_page_size, {"limit": 20})),
+    Target(
+        "ports.reviews.epoch_micros",
+        lambda: Call(epoch_micros, {"instant": T0}),
+        extras={"instant": (NAIVE,)},
+    ),
+    Target("ports.reviews.StoredReview", lambda: ctor(_stored_review())),
+    Target(
+        "ports.reviews.ReviewPage",
+        lambda: Call(ReviewPage, {"items": (_stored_review(),), "next_cursor": "abc"}),
+        result=True,
+    ),
+    Target("ports.reviews.CursorKey", lambda: ctor(_cursor_key()), result=True),
+    Target(
+        "ports.reviews.CursorKey.sort_key",
+        lambda: method(_cursor_key(), "sort_key", order=ReviewOrder.HELPFUL),
+        result=True,
+    ),
+    Target(
+        "ports.reviews.sort_key",
+        lambda: Call(review_sort_key, {"order": ReviewOrder.HELPFUL, "stored": _stored_review()}),
+        result=True,
+    ),
+    Target(
+        "ports.reviews.after_cursor",
+        lambda: Call(
+            after_cursor,
+            {"order": ReviewOrder.NEWEST, "stored": _stored_review(), "key": _cursor_key()},
+        ),
+        result=True,
+    ),
+    Target(
+        "ports.reviews.encode_cursor",
+        lambda: Call(
+            encode_cursor,
+            {"movie_id": "movie-1", "order": ReviewOrder.NEWEST, "stored": _stored_review()},
+        ),
+        extras={"order": ("newest",)},
+    ),
+    Target(
+        "ports.reviews.decode_cursor",
+        lambda: Call(
+            decode_cursor,
+            {"cursor": _first_cursor(), "movie_id": "movie-1", "order": ReviewOrder.NEWEST},
+        ),
+        extras={
+            "cursor": (_first_cursor(ReviewOrder.HELPFUL), "x" * 4096, "e30", "!!"),
+            "movie_id": ("movie-2",),
+            "order": (ReviewOrder.HELPFUL, "newest"),
+        },
+    ),
+    Target(
+        "ports.seat_updates.SeatChange",
+        lambda: ctor(_seat_change()),
+        extras={"kind": ("exploded",), "seats": ("A1", frozenset(), ["A1", ""])},
+    ),
+    Target(
+        "ports.seat_updates.check_buffer",
+        lambda: Call(check_buffer, {"buffer": 10}),
+        extras={"buffer": (0, 10_001)},
     ),
     Target(
         "ports.security.TokenClaims",
@@ -2323,6 +2452,111 @@ MEMORY_TARGETS: list[Target] = [
     Target(
         "memory.idempotency.MemoryIdempotencyStore.abandon",
         lambda: method(_idempotency(), "abandon", mutable=True, key="k1"),
+    ),
+    # reviews
+    Target(
+        "memory.reviews.MemoryReviewStore.add",
+        lambda: method(
+            _reviews(),
+            "add",
+            mutable=True,
+            review=sample_review("review-3", user_id="user-3"),
+        ),
+        extras={"review": (sample_review("review-3"), sample_review(user_id="user-3"))},
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.get",
+        lambda: method(_reviews(), "get", mutable=True, review_id="review-1"),
+        extras={"review_id": ("review-9",)},
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.by_author",
+        lambda: method(_reviews(), "by_author", mutable=True, movie_id="movie-1", user_id="user-1"),
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.replace",
+        lambda: method(
+            _reviews(),
+            "replace",
+            mutable=True,
+            review=sample_review(rating=3, text="On second thought, no."),
+        ),
+        extras={
+            "review": (
+                sample_review("review-9"),
+                sample_review(movie_id="movie-2"),
+                sample_review(user_id="user-2"),
+            )
+        },
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.remove",
+        lambda: method(_reviews(), "remove", mutable=True, review_id="review-1"),
+        extras={"review_id": ("review-9",)},
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.vote_helpful",
+        lambda: method(
+            _reviews(), "vote_helpful", mutable=True, review_id="review-2", user_id="user-1"
+        ),
+        extras={"review_id": ("review-9",)},
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.page",
+        lambda: method(
+            _reviews(),
+            "page",
+            mutable=True,
+            movie_id="movie-1",
+            order=ReviewOrder.NEWEST,
+            limit=1,
+            cursor=_first_cursor(),
+        ),
+        extras={
+            "limit": (0, 101),
+            "order": ("newest", ReviewOrder.HELPFUL),
+            "cursor": ("x" * 4096, _first_cursor(ReviewOrder.HELPFUL)),
+            "movie_id": ("movie-2",),
+        },
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.summary",
+        lambda: method(_reviews(), "summary", mutable=True, movie_id="movie-1"),
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.recompute",
+        lambda: method(_reviews(), "recompute", mutable=True, movie_id="movie-1"),
+    ),
+    Target(
+        "memory.reviews.MemoryReviewStore.ratings",
+        lambda: method(_reviews(), "ratings", mutable=True, movie_id="movie-1"),
+    ),
+    # seat updates
+    Target(
+        "memory.seat_updates.FeedSubscription",
+        lambda: Call(FeedSubscription, {"show_id": "s1", "buffer": 4}),
+        extras={"buffer": (0, 10_001)},
+    ),
+    Target(
+        "memory.seat_updates.FeedSubscription.offer",
+        lambda: method(_feed(), "offer", mutable=True, change=_seat_change(show_id="s1")),
+    ),
+    Target(
+        "memory.seat_updates.FeedSubscription.fail",
+        lambda: method(_feed(), "fail", mutable=True, error=FeedLagged(show_id="s1", buffer=2)),
+    ),
+    Target(
+        "memory.seat_updates.MemorySeatUpdates.publish",
+        lambda: method(_seat_updates(), "publish", mutable=True, change=_seat_change()),
+    ),
+    Target(
+        "memory.seat_updates.MemorySeatUpdates.subscribe",
+        lambda: method(_seat_updates(), "subscribe", mutable=True, show_id="s2", buffer=8),
+        extras={"buffer": (0, 10_001)},
+    ),
+    Target(
+        "memory.seat_updates.MemorySeatUpdates.subscriber_count",
+        lambda: method(_seat_updates(), "subscriber_count", mutable=True, show_id="s1"),
     ),
     # ids
     Target(
@@ -2970,6 +3204,8 @@ _PORT_MODULES = (
     "security",
     "unit_of_work",
     "search",
+    "reviews",
+    "seat_updates",
 )
 _MEMORY_MODULES = (
     "cache",
@@ -2987,6 +3223,8 @@ _MEMORY_MODULES = (
     "security",
     "unit_of_work",
     "search",
+    "reviews",
+    "seat_updates",
 )
 
 

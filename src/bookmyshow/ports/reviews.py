@@ -141,6 +141,8 @@ def sort_key(order: ReviewOrder, stored: StoredReview) -> tuple[int, int, str] |
     review_id)``.  Review ids compare by code point, which is also the order of their UTF-8 bytes
     (how MongoDB compares strings and how a binary SQL collation does).
     """
+    if not isinstance(stored, StoredReview):
+        raise InvalidInput(field="stored", reason="must be a StoredReview")
     return CursorKey(
         created_at=stored.review.created_at,
         review_id=stored.review.review_id,
@@ -150,6 +152,8 @@ def sort_key(order: ReviewOrder, stored: StoredReview) -> tuple[int, int, str] |
 
 def after_cursor(order: ReviewOrder, stored: StoredReview, key: CursorKey) -> bool:
     """Whether ``stored`` belongs on a page after ``key``: strictly after it in ``order``."""
+    if not isinstance(key, CursorKey):
+        raise InvalidInput(field="key", reason="must be a CursorKey")
     return sort_key(order, stored) < key.sort_key(order)
 
 

@@ -31,9 +31,10 @@ class FeedSubscription:
     """
 
     def __init__(self, show_id: str, buffer: int) -> None:
-        """A subscription to ``show_id`` holding at most ``buffer`` undelivered changes."""
-        self.show_id = show_id
-        self.buffer = buffer
+        """A subscription to ``show_id`` holding at most ``buffer`` undelivered changes;
+        ``InvalidInput`` for an empty show id or a ``buffer`` outside 1 … ``MAX_BUFFER``."""
+        self.show_id = require_text(show_id, "show_id")
+        self.buffer = check_buffer(buffer)
         self._lock = threading.Lock()
         self._queue: deque[SeatChange] = deque()
         self._error: BookMyShowError | None = None
@@ -72,6 +73,7 @@ class FeedSubscription:
 
     def offer(self, change: SeatChange) -> None:
         """Queue ``change``, or lag the subscription if its queue is full."""
+        require_instance(change, SeatChange, "change")
         with self._lock:
             if self._closed or self._error is not None:
                 return
@@ -85,6 +87,7 @@ class FeedSubscription:
 
     def fail(self, error: BookMyShowError) -> None:
         """End the subscription with ``error`` (raised by every later step), dropping the queue."""
+        require_instance(error, BookMyShowError, "error")
         with self._lock:
             if self._closed or self._error is not None:
                 return
@@ -145,6 +148,7 @@ class MemorySeatUpdates:
 
     def subscriber_count(self, show_id: str) -> int:
         """Open subscriptions to ``show_id`` on this instance."""
+        require_text(show_id, "show_id")
         with self._lock:
             return len(self._shows.get(show_id, ()))
 
