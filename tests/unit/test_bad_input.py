@@ -207,6 +207,7 @@ from bookmyshow.ports.reviews import (
     ReviewPage,
     StoredReview,
     after_cursor,
+    check_order,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -2223,6 +2224,11 @@ PORT_TARGETS: list[Target] = [
         result=True,
     ),
     Target("ports.reviews.check_page_size", lambda: Call(check_page_size, {"limit": 20})),
+    Target(
+        "ports.reviews.check_order",
+        lambda: Call(check_order, {"order": ReviewOrder.NEWEST}),
+        extras={"order": ("newest", None)},
+    ),
     Target(
         "ports.reviews.epoch_micros",
         lambda: Call(epoch_micros, {"instant": T0}),

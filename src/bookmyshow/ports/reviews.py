@@ -46,6 +46,7 @@ __all__ = [
     "ReviewStore",
     "StoredReview",
     "after_cursor",
+    "check_order",
     "check_page_size",
     "decode_cursor",
     "encode_cursor",
@@ -87,6 +88,13 @@ class ReviewPage:
 
     items: tuple[StoredReview, ...]
     next_cursor: str | None = None
+
+
+def check_order(order: object) -> ReviewOrder:
+    """Return ``order`` if it is a :class:`ReviewOrder`; else ``InvalidInput(field="order")``."""
+    if not isinstance(order, ReviewOrder):
+        raise InvalidInput(field="order", reason="must be a ReviewOrder")
+    return order
 
 
 def check_page_size(limit: int) -> int:

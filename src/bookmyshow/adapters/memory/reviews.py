@@ -18,6 +18,7 @@ from bookmyshow.ports.reviews import (
     ReviewPage,
     StoredReview,
     after_cursor,
+    check_order,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -25,12 +26,6 @@ from bookmyshow.ports.reviews import (
 )
 
 __all__ = ["MemoryReviewStore"]
-
-
-def _check_order(order: object) -> ReviewOrder:
-    if not isinstance(order, ReviewOrder):
-        raise InvalidInput(field="order", reason="must be a ReviewOrder")
-    return order
 
 
 class MemoryReviewStore:
@@ -144,7 +139,7 @@ class MemoryReviewStore:
     ) -> ReviewPage:
         """Up to ``limit`` of the movie's reviews in ``order`` after ``cursor``."""
         require_id(movie_id, "movie_id")
-        _check_order(order)
+        check_order(order)
         check_page_size(limit)
         key: CursorKey | None = None
         if cursor is not None:

@@ -80,6 +80,7 @@ from bookmyshow.ports.reviews import (
     ReviewOrder,
     ReviewPage,
     StoredReview,
+    check_order,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -154,12 +155,6 @@ def _database_name(value: object) -> str:
     ):
         raise InvalidInput(field="database", reason='1-63 bytes without / \\ . " $, spaces or NUL')
     return value
-
-
-def _check_order(order: object) -> ReviewOrder:
-    if not isinstance(order, ReviewOrder):
-        raise InvalidInput(field="order", reason="must be a ReviewOrder")
-    return order
 
 
 class MongoReviewStore:
@@ -407,7 +402,7 @@ class MongoReviewStore:
         cursor not made for this movie and order; ``BackendUnavailable``.
         """
         require_id(movie_id, "movie_id")
-        _check_order(order)
+        check_order(order)
         check_page_size(limit)
         query: dict[str, Any] = {"movie_id": movie_id}
         if cursor is not None:

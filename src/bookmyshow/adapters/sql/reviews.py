@@ -52,6 +52,7 @@ from bookmyshow.ports.reviews import (
     ReviewOrder,
     ReviewPage,
     StoredReview,
+    check_order,
     check_page_size,
     decode_cursor,
     encode_cursor,
@@ -81,12 +82,6 @@ def _summary(row: RowMapping | None) -> RatingSummary:
     if row is None:
         return RatingSummary()
     return RatingSummary(tuple(int(row[name]) for name in RATING_COLUMNS))
-
-
-def _check_order(order: object) -> ReviewOrder:
-    if not isinstance(order, ReviewOrder):
-        raise InvalidInput(field="order", reason="must be a ReviewOrder")
-    return order
 
 
 def _check_review(review: object) -> Review:
@@ -269,7 +264,7 @@ class SqlReviewStore:
     ) -> ReviewPage:
         """Up to ``limit`` of the movie's reviews in ``order`` after ``cursor``."""
         require_id(movie_id, "movie_id")
-        _check_order(order)
+        check_order(order)
         check_page_size(limit)
         query = select(_r).where(_r.c.movie_id == movie_id)
         if cursor is not None:
