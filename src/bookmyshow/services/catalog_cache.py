@@ -85,6 +85,7 @@ from bookmyshow.ports.cache import Cache, check_key
 from bookmyshow.ports.errors import BackendUnavailable, NotFound
 from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import lagging_read, read_unit
 from bookmyshow.services.context import Ports
 
@@ -468,13 +469,7 @@ class CatalogCache:
         Subscribing to the same bus again does nothing.  Raises :class:`InvalidInput` if
         ``bus`` has no ``subscribe`` method.
         """
-        if not callable(getattr(bus, "subscribe", None)):
-            raise InvalidInput(field="bus", reason="an EventBus, which has subscribe()")
-        if any(known is bus for known in self._buses):
-            return
-        for event_type in INVALIDATING_EVENTS:
-            bus.subscribe(event_type, self.handle)
-        self._buses.append(bus)
+        subscribe_once(self._buses, bus, INVALIDATING_EVENTS, self.handle)
 
     async def handle(self, event: DomainEvent) -> None:
         """Delete the entries ``event`` makes stale (:func:`stale_keys`); others are ignored.

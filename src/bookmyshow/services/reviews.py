@@ -56,6 +56,7 @@ from bookmyshow.ports.reviews import (
     check_page_size,
 )
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import in_unit, publish, read_unit
 from bookmyshow.services.context import Policies, Ports
 
@@ -352,13 +353,7 @@ class RatingPropagator:
         Subscribing to the same bus again does nothing.  Raises :class:`InvalidInput` if
         ``bus`` has no ``subscribe`` method.
         """
-        if not callable(getattr(bus, "subscribe", None)):
-            raise InvalidInput(field="bus", reason="an EventBus, which has subscribe()")
-        if any(known is bus for known in self._buses):
-            return
-        for event_type in RATING_EVENTS:
-            bus.subscribe(event_type, self.handle)
-        self._buses.append(bus)
+        subscribe_once(self._buses, bus, RATING_EVENTS, self.handle)
 
     async def handle(self, event: DomainEvent) -> None:
         """Bring the event's movie's rating up to date; other events are ignored.

@@ -54,6 +54,7 @@ from bookmyshow.domain.venues import Theater
 from bookmyshow.ports.errors import NotFound
 from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import read_unit
 from bookmyshow.services.context import Policies, Ports
 
@@ -270,13 +271,7 @@ class SearchIndexer:
         Subscribing to the same bus again does nothing (each event is indexed once).  Raises
         :class:`InvalidInput` if ``bus`` has no ``subscribe`` method.
         """
-        if not callable(getattr(bus, "subscribe", None)):
-            raise InvalidInput(field="bus", reason="an EventBus, which has subscribe()")
-        if any(known is bus for known in self._buses):
-            return
-        for event_type in INDEXED_EVENTS:
-            bus.subscribe(event_type, self.handle)
-        self._buses.append(bus)
+        subscribe_once(self._buses, bus, INDEXED_EVENTS, self.handle)
 
     async def handle(self, event: DomainEvent) -> None:
         """Bring the index up to date with ``event`` (see the class); other events are ignored.

@@ -37,6 +37,7 @@ from bookmyshow.domain.events import (
 from bookmyshow.domain.validation import require_instance
 from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.seat_updates import SeatChange, SeatChangeKind, SeatUpdates
+from bookmyshow.services._subscriptions import subscribe_once
 
 __all__ = ["FEED_EVENTS", "SeatFeed", "seat_change"]
 
@@ -83,13 +84,7 @@ class SeatFeed:
         Subscribing to the same bus again does nothing (each change is published once).
         Raises :class:`InvalidInput` if ``bus`` has no ``subscribe`` method.
         """
-        if not callable(getattr(bus, "subscribe", None)):
-            raise InvalidInput(field="bus", reason="an EventBus, which has subscribe()")
-        if any(known is bus for known in self._buses):
-            return
-        for event_type in FEED_EVENTS:
-            bus.subscribe(event_type, self.handle)
-        self._buses.append(bus)
+        subscribe_once(self._buses, bus, FEED_EVENTS, self.handle)
 
     async def handle(self, event: DomainEvent) -> None:
         """Publish the seat change of ``event``; other events are ignored.
