@@ -35,7 +35,7 @@ from attrs import frozen
 from bookmyshow.domain.catalog import require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.reviews import RatingSummary, Review
-from bookmyshow.domain.validation import aware_utc, require_count
+from bookmyshow.domain.validation import aware_utc, require_count, require_instance
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -92,9 +92,7 @@ class ReviewPage:
 
 def check_order(order: object) -> ReviewOrder:
     """Return ``order`` if it is a :class:`ReviewOrder`; else ``InvalidInput(field="order")``."""
-    if not isinstance(order, ReviewOrder):
-        raise InvalidInput(field="order", reason="must be a ReviewOrder")
-    return order
+    return require_instance(order, ReviewOrder, "order")
 
 
 def check_page_size(limit: int) -> int:
@@ -149,8 +147,7 @@ def sort_key(order: ReviewOrder, stored: StoredReview) -> tuple[int, int, str] |
     review_id)``.  Review ids compare by code point, which is also the order of their UTF-8 bytes
     (how MongoDB compares strings and how a binary SQL collation does).
     """
-    if not isinstance(stored, StoredReview):
-        raise InvalidInput(field="stored", reason="must be a StoredReview")
+    require_instance(stored, StoredReview, "stored")
     return CursorKey(
         created_at=stored.review.created_at,
         review_id=stored.review.review_id,
@@ -160,15 +157,8 @@ def sort_key(order: ReviewOrder, stored: StoredReview) -> tuple[int, int, str] |
 
 def after_cursor(order: ReviewOrder, stored: StoredReview, key: CursorKey) -> bool:
     """Whether ``stored`` belongs on a page after ``key``: strictly after it in ``order``."""
-    if not isinstance(key, CursorKey):
-        raise InvalidInput(field="key", reason="must be a CursorKey")
+    require_instance(key, CursorKey, "key")
     return sort_key(order, stored) < key.sort_key(order)
-
-
-def _check_order(order: object) -> ReviewOrder:
-    if not isinstance(order, ReviewOrder):
-        raise InvalidInput(field="order", reason="must be a ReviewOrder")
-    return order
 
 
 def encode_cursor(movie_id: str, order: ReviewOrder, stored: StoredReview) -> str:
@@ -178,9 +168,8 @@ def encode_cursor(movie_id: str, order: ReviewOrder, stored: StoredReview) -> st
     key, so every adapter makes the same cursor for the same position.
     """
     require_id(movie_id, "movie_id")
-    _check_order(order)
-    if not isinstance(stored, StoredReview):
-        raise InvalidInput(field="stored", reason="must be a StoredReview")
+    check_order(order)
+    require_instance(stored, StoredReview, "stored")
     body = {
         "m": movie_id,
         "o": order.value,
@@ -207,7 +196,7 @@ def decode_cursor(cursor: str, movie_id: str, order: ReviewOrder) -> CursorKey:
     for another movie or order.
     """
     require_id(movie_id, "movie_id")
-    _check_order(order)
+    check_order(order)
     if not isinstance(cursor, str) or not cursor or len(cursor) > _MAX_CURSOR:
         raise _bad_cursor("not a cursor of this store")
     try:

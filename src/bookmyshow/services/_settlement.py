@@ -29,7 +29,7 @@ from bookmyshow.domain.booking import (
 )
 from bookmyshow.domain.cancellation import full_refund
 from bookmyshow.domain.errors import BookMyShowError
-from bookmyshow.domain.events import SeatsReturned
+from bookmyshow.domain.events import HoldLapsed, SeatsReleased, SeatsReturned
 from bookmyshow.domain.holds import Hold, HoldNotFound, SeatsUnavailable
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.sales import StaleFencingToken
@@ -45,12 +45,14 @@ __all__ = [
     "cancel_in_unit",
     "charge_key",
     "complete_sale",
+    "lapsed_event",
     "load_booking",
     "load_show",
     "redemption_id",
     "refund_lost_sale",
     "release_coupon",
     "release_hold",
+    "released_event",
     "send_refunds",
     "settle_charge",
 ]
@@ -100,6 +102,30 @@ async def release_coupon(ports: Ports, booking: Booking) -> None:
         await ports.coupon_redemptions.release(
             redemption_id(booking.user_id, booking.idempotency_key)
         )
+
+
+def lapsed_event(hold: Hold, now: datetime) -> HoldLapsed:
+    """The event announcing that ``hold`` ended unbought and its seats are free."""
+    return HoldLapsed(
+        occurred_at=now,
+        show_id=hold.show_id,
+        hold_id=hold.hold_id,
+        owner_id=hold.owner_id,
+        seats=hold.seats,
+        expired_at=hold.expires_at,
+    )
+
+
+def released_event(hold: Hold, now: datetime) -> SeatsReleased:
+    """The event announcing that ``hold`` was released (by its owner, or its payment failed)
+    and its seats are free."""
+    return SeatsReleased(
+        occurred_at=now,
+        show_id=hold.show_id,
+        hold_id=hold.hold_id,
+        owner_id=hold.owner_id,
+        seats=hold.seats,
+    )
 
 
 async def release_hold(ports: Ports, booking: Booking, now: datetime) -> Hold | None:

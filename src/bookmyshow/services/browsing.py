@@ -360,7 +360,7 @@ class Browsing:
 
         cache = self._cache
 
-        async def read(uow: UnitOfWork) -> tuple[Sequence[Show], list[ShowContext] | None]:
+        async def read(uow: UnitOfWork) -> tuple[Sequence[Show], list[ShowContext]]:
             loader = _Loader(uow)
             if movie_id is not None:
                 await uow.movies.get(movie_id)
@@ -373,13 +373,13 @@ class Browsing:
                 loader.remember(theaters)
                 found = await self._find_in(uow, movie_id, theaters, day, now)
             if cache is not None:
-                return found, None
+                return found, []
             return found, [await loader.context(show) for show in found]
 
         found, every = await lagging_read(self._ports, read)
-        if every is None:
+        if cache is not None:
             # With a cache the shows are read fresh; only what they name comes from the cache.
-            every = [] if cache is None else await cache.contexts(found)
+            every = await cache.contexts(found)
         contexts = [
             c for c in every if day is None or c.theater.local_time(c.show.starts_at).date() == day
         ]

@@ -79,7 +79,7 @@ from bookmyshow.domain.events import (
 from bookmyshow.domain.layouts import SeatLayout
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.shows import Show
-from bookmyshow.domain.validation import instances, require_instance, shift
+from bookmyshow.domain.validation import instances, require_collection, require_instance, shift
 from bookmyshow.domain.venues import Screen, Theater
 from bookmyshow.ports.cache import Cache, check_key
 from bookmyshow.ports.errors import BackendUnavailable, NotFound
@@ -87,7 +87,7 @@ from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.unit_of_work import UnitOfWork
 from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import lagging_read, read_unit
-from bookmyshow.services.context import Ports
+from bookmyshow.services.context import Ports, _positive
 
 __all__ = [
     "CACHE_FORMAT",
@@ -118,11 +118,6 @@ INVALIDATING_EVENTS: Final[tuple[type[DomainEvent], ...]] = (
 """The events :meth:`CatalogCache.subscribe` listens to (see :func:`stale_keys`)."""
 
 _log = logging.getLogger("bookmyshow.services")
-
-
-def _positive(_instance: object, attribute: Any, value: object) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise InvalidInput(field=attribute.name, reason="must be a positive timedelta")
 
 
 @frozen(kw_only=True)
@@ -487,8 +482,7 @@ class CatalogCache:
         Raises :class:`InvalidInput` (deleting nothing) for a bare string or an empty key, and
         ``BackendUnavailable`` (after trying every key) when the cache fails.
         """
-        if isinstance(keys, str | bytes | Mapping) or not isinstance(keys, Iterable):
-            raise InvalidInput(field="keys", reason="a collection of keys")
+        require_collection(keys, "keys")
         wanted = [check_key(key) for key in keys]
         self._detach_flights(wanted)
         failures: list[BackendUnavailable] = []

@@ -20,8 +20,8 @@ from attrs import frozen
 
 from bookmyshow.domain.booking import Booking, BookingStatus, RefundStatus
 from bookmyshow.domain.errors import BookMyShowError
-from bookmyshow.domain.events import HoldLapsed, SeatsReleased, ShowCancelled
-from bookmyshow.domain.holds import Hold, HoldNotFound
+from bookmyshow.domain.events import ShowCancelled
+from bookmyshow.domain.holds import HoldNotFound
 from bookmyshow.domain.shows import Show, ShowStatus
 from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, require
 from bookmyshow.ports.payments import ChargeOutcome
@@ -30,11 +30,13 @@ from bookmyshow.services._settlement import (
     cancel_for_show,
     charge_key,
     complete_sale,
+    lapsed_event,
     load_booking,
     load_show,
     refund_lost_sale,
     release_coupon,
     release_hold,
+    released_event,
     send_refunds,
     settle_charge,
 )
@@ -196,7 +198,7 @@ class Operations:
             hold = await release_hold(self._ports, settled, now)
             if hold is not None:
                 # Nobody else held or bought these seats while the hold existed: they are free.
-                await publish(self._ports, [_released(hold, now)])
+                await publish(self._ports, [released_event(hold, now)])
         return settled
 
     async def _fail(self, booking_id: str, reason: str, now: datetime) -> Booking:
@@ -244,7 +246,7 @@ class Operations:
             return await uow.bookings.with_status({BookingStatus.PENDING_PAYMENT}, due_before=now)
 
         report = await self._sweep(await read_unit(self._ports, due), now, self._expire_one)
-        return ExpiryReport(bookings=report, lapsed_holds=await self._announce_lapsed(now))
+        return ExpiryReport(bookings=report, lapsed_holds=await self._announcelapsed_event(now))
 
     async def _expire_one(self, booking_id: str, now: datetime) -> Booking:
         booking = await self._reconcile(booking_id, now)
@@ -266,7 +268,7 @@ class Operations:
             hold = await release_hold(self._ports, expired, now)
             if hold is not None:
                 # Its seats are free again: say so, as the purge does for lapsed holds.
-                await publish(self._ports, [_lapsed(hold, now)])
+                await publish(self._ports, [lapsed_event(hold, now)])
         return expired
 
     async def _hold_is_live(self, booking: Booking, now: datetime) -> bool:
@@ -276,14 +278,14 @@ class Operations:
             return False
         return True
 
-    async def _announce_lapsed(self, now: datetime) -> int:
+    async def _announcelapsed_event(self, now: datetime) -> int:
         async def current(uow: UnitOfWork) -> Sequence[Show]:
             return await uow.shows.find(starts_from=now - _LAPSE_LOOKBACK)
 
         lapsed = 0
         for show in await read_unit(self._ports, current):
             holds = await self._ports.holds.purge_expired(show.show_id, now=now)
-            await publish(self._ports, [_lapsed(h, now) for h in holds])
+            await publish(self._ports, [lapsed_event(h, now) for h in holds])
             lapsed += len(holds)
         return lapsed
 
@@ -330,27 +332,3 @@ class Operations:
                 _log.warning("sweep: booking %r: %s", booking.booking_id, exc)
                 failed.append((booking.booking_id, exc.code))
         return SweepReport(settled=tuple(settled), failed=tuple(failed))
-
-
-def _lapsed(hold: Hold, now: datetime) -> HoldLapsed:
-    """The event announcing that ``hold`` ended unbought and its seats are free."""
-    return HoldLapsed(
-        occurred_at=now,
-        show_id=hold.show_id,
-        hold_id=hold.hold_id,
-        owner_id=hold.owner_id,
-        seats=hold.seats,
-        expired_at=hold.expires_at,
-    )
-
-
-def _released(hold: Hold, now: datetime) -> SeatsReleased:
-    """The event announcing that ``hold`` was released (its payment failed) and its seats are
-    free."""
-    return SeatsReleased(
-        occurred_at=now,
-        show_id=hold.show_id,
-        hold_id=hold.hold_id,
-        owner_id=hold.owner_id,
-        seats=hold.seats,
-    )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from attrs import frozen
 
-from bookmyshow.domain.events import SeatsHeld, SeatsReleased
+from bookmyshow.domain.events import SeatsHeld
 from bookmyshow.domain.holds import Hold, HoldExpired, HoldRequest, SeatsUnavailable, seat_set
 from bookmyshow.domain.seating import (
     NotEnoughSeats,
@@ -29,6 +29,7 @@ from bookmyshow.domain.users import Action, Principal, Resource, ResourceKind, r
 from bookmyshow.domain.validation import require_timedelta
 from bookmyshow.domain.venues import Screen
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._settlement import released_event
 from bookmyshow.services._units import publish, read_unit
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.errors import ShowNotBookable
@@ -175,18 +176,7 @@ class Seats:
             owner = actor.user_id
         self._authorize(actor, owner_id=owner)
         hold = await self._inventory.release(show_id, hold_id, owner, now)
-        await publish(
-            self._ports,
-            [
-                SeatsReleased(
-                    occurred_at=now,
-                    show_id=hold.show_id,
-                    hold_id=hold.hold_id,
-                    owner_id=hold.owner_id,
-                    seats=hold.seats,
-                )
-            ],
-        )
+        await publish(self._ports, [released_event(hold, now)])
         return hold
 
     # -- helpers ---------------------------------------------------------------------------------

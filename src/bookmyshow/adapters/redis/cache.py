@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -29,7 +29,7 @@ from bookmyshow.adapters.redis.connection import RedisClient, ready
 from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, cache_key, check_namespace
 from bookmyshow.domain.errors import InvalidInput
-from bookmyshow.domain.validation import shift
+from bookmyshow.domain.validation import require_collection, shift
 from bookmyshow.ports.cache import check_key, check_ttl
 from bookmyshow.ports.clock import Clock
 
@@ -107,8 +107,7 @@ class RedisCache:
         Raises ``InvalidInput`` if any key is empty or ``keys`` is a bare string rather than a
         collection of keys.
         """
-        if isinstance(keys, str | bytes | Mapping) or not isinstance(keys, Iterable):
-            raise InvalidInput(field="keys", reason="a collection of keys")
+        require_collection(keys, "keys")
         wanted = list(dict.fromkeys(check_key(key) for key in keys))
         if not wanted:
             return {}

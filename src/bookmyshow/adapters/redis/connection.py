@@ -27,7 +27,7 @@ from redis.exceptions import RedisClusterException
 from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.domain.errors import InvalidInput
 
-__all__ = ["RedisClient", "connect", "is_cluster_url", "ready"]
+__all__ = ["RedisClient", "connect", "is_cluster_url", "no_retries", "ready"]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 """A standalone client or a cluster client; every adapter here accepts both."""
@@ -47,7 +47,8 @@ DEFAULT_CLUSTER_MAX_CONNECTIONS: Final = 10_000
 """Connections a cluster client opens at most per node."""
 
 
-def _no_retries() -> Retry:
+def no_retries() -> Retry:
+    """A retry policy that never retries (see the module: a resend is never ours to decide)."""
     return Retry(NoBackoff(), 0)
 
 
@@ -86,7 +87,7 @@ def connect(
             plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
             return RedisCluster.from_url(
                 plain,
-                retry=_no_retries(),
+                retry=no_retries(),
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
                 # The async cluster client fails a command outright when a node's pool is
@@ -97,7 +98,7 @@ def connect(
         # failing them when a rush needs more connections than the pool allows.
         pool = BlockingConnectionPool.from_url(
             url,
-            retry=_no_retries(),
+            retry=no_retries(),
             retry_on_timeout=False,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,

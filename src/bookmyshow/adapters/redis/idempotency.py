@@ -22,9 +22,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bookmyshow.adapters.redis.connection import RedisClient
-from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, check_namespace, idempotency_key
+from bookmyshow.adapters.redis.keys import (
+    DEFAULT_NAMESPACE,
+    check_namespace,
+    idempotency_key,
+    require_encodable,
+)
 from bookmyshow.adapters.redis.scripts import LuaScript
 from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.validation import require_timedelta
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.errors import Conflict, IdempotencyKeyReused, NotFound
 from bookmyshow.ports.idempotency import (
@@ -110,8 +116,7 @@ return 1
 
 
 def _span(name: str, value: object) -> timedelta:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise InvalidInput(field=name, reason="must be a positive timedelta")
+    value = require_timedelta(value, name, positive=True)
     if value > MAX_SPAN:
         raise InvalidInput(field=name, reason="at most ten years")
     return value
@@ -209,12 +214,7 @@ class RedisIdempotencyStore:
 
     def _redis_key(self, key: str, fingerprint: str | None = None) -> str:
         check_idempotency_arguments(key, fingerprint)
-        try:
-            key.encode()
-        except UnicodeEncodeError:
-            raise InvalidInput(
-                field="key", reason="must be Unicode text (no lone surrogate)"
-            ) from None
+        require_encodable(key, "key")
         return idempotency_key(self._namespace, key)
 
     def _now(self) -> int:

@@ -19,7 +19,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bookmyshow.adapters.redis.connection import RedisClient
-from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, check_namespace, rate_key
+from bookmyshow.adapters.redis.keys import (
+    DEFAULT_NAMESPACE,
+    check_namespace,
+    rate_key,
+    require_encodable,
+)
 from bookmyshow.adapters.redis.scripts import LuaScript
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.clock import Clock
@@ -105,12 +110,7 @@ class RedisRateLimiter:
     async def hit(self, key: str, *, limit: int, window: timedelta) -> RateDecision:
         """Allow and record the hit if the last ``window`` holds fewer than ``limit`` hits."""
         check_rate_arguments(key, limit, window)
-        try:
-            key.encode()
-        except UnicodeEncodeError:
-            raise InvalidInput(
-                field="key", reason="must be Unicode text (no lone surrogate)"
-            ) from None
+        require_encodable(key, "key")
         now = _micros(self._clock.now())
         span = window // _MICROSECOND
         # Hits at or before now - window are a whole window old.  Beyond -2**53 no hit is that

@@ -41,11 +41,9 @@ from typing import Any, Final, TypeAlias
 
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from bookmyshow.adapters.memory.seat_updates import FeedSubscription
-from bookmyshow.adapters.redis.connection import DEFAULT_TIMEOUT, RedisClient, ready
+from bookmyshow.adapters.redis.connection import DEFAULT_TIMEOUT, RedisClient, no_retries, ready
 from bookmyshow.adapters.redis.errors import BACKEND, translated, unavailable
 from bookmyshow.adapters.redis.keys import DEFAULT_NAMESPACE, ShowKeys, check_namespace
 from bookmyshow.adapters.redis.scripts import LuaScript
@@ -400,7 +398,7 @@ class RedisSeatUpdates:
         timeout = settings.get("socket_timeout") or DEFAULT_TIMEOUT
         settings["socket_timeout"] = self._block_ms / 1000 + timeout
         # A blocking read is safe to repeat, but a retry would only delay the failure report.
-        settings["retry"] = Retry(NoBackoff(), 0)
+        settings["retry"] = no_retries()
         return kind(**settings)
 
     async def _read(self, reader: _ShowReader, cursor: _EntryId, last_seq: int) -> None:

@@ -33,7 +33,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookmyshow.adapters.sql.database import SqlDatabase
 from bookmyshow.adapters.sql.errors import violated_columns
-from bookmyshow.adapters.sql.schema import ID_LENGTH, coupon_redemptions, coupon_usage
+from bookmyshow.adapters.sql.schema import (
+    ID_LENGTH,
+    coupon_redemptions,
+    coupon_usage,
+    insert_ignore,
+)
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.coupons import (
     CouponUsage,
@@ -211,13 +216,7 @@ class SqlCouponRedemptions:
         """Create the coupon's usage row (total 0) unless it exists, in its own transaction."""
 
         async def work(connection: AsyncConnection) -> None:
-            await connection.execute(
-                insert(_usage)
-                .prefix_with("IGNORE", dialect="mysql")
-                .prefix_with("IGNORE", dialect="mariadb")
-                .prefix_with("OR IGNORE", dialect="sqlite")
-                .values(coupon_code=coupon_code, total=0)
-            )
+            await connection.execute(insert_ignore(_usage).values(coupon_code=coupon_code, total=0))
 
         await self._database.write(work)
 

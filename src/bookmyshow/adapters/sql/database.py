@@ -166,6 +166,19 @@ class SqlDatabase:
         """Run ``work`` in a transaction on the reader engine (lag-tolerant reads only)."""
         return await self._run(work, read_only=True)
 
+    async def read_latest(self, work: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
+        """Run a read that must see every committed write (a hold just granted, a seat just
+        sold, a summary just moved).
+
+        SQLite's reader engine opens the same file, so it is never behind, and it does not queue
+        for the write lock as the writer's ``BEGIN IMMEDIATE`` would.  Elsewhere the reader may
+        be a lagging replica, so the read goes to the primary (a plain ``SELECT`` there takes no
+        lock).
+        """
+        if self.dialect == "sqlite":
+            return await self.read(work)
+        return await self.write(work)
+
     async def _run(
         self, work: Callable[[AsyncConnection], Awaitable[_T]], *, read_only: bool
     ) -> _T:

@@ -20,6 +20,7 @@ __all__ = ["Failure", "classify", "unavailable", "violated_columns"]
 _DEADLOCK: Final = 1213
 _LOCK_WAIT_TIMEOUT: Final = 1205
 _DUPLICATE_ENTRY: Final = 1062
+# MariaDB/MySQL: "Cannot delete or update a parent row" / "Cannot add or update a child row".
 _FOREIGN_KEY: Final = frozenset({1451, 1452})
 _LOST: Final = frozenset({2003, 2006, 2013, 2055, 1927, 4031})
 # "Duplicate entry '…' for key 'uq_users_email'" (MariaDB) or "… for key 'users.uq_users_email'"

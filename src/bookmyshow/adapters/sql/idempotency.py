@@ -29,11 +29,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy import Row, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bookmyshow.adapters.sql.database import SqlDatabase
-from bookmyshow.adapters.sql.schema import idempotency_keys
+from bookmyshow.adapters.sql.schema import idempotency_keys, insert_ignore
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.ports.clock import Clock
 from bookmyshow.ports.errors import BackendUnavailable, Conflict, IdempotencyKeyReused, NotFound
@@ -130,11 +130,9 @@ class SqlIdempotencyStore:
             row = await self._locked(connection, key)
             if row is None:
                 inserted = await connection.execute(
-                    insert(_t)
-                    .prefix_with("IGNORE", dialect="mysql")
-                    .prefix_with("IGNORE", dialect="mariadb")
-                    .prefix_with("OR IGNORE", dialect="sqlite")
-                    .values(key=key, fingerprint=stored, response=None, until=now + self._lease)
+                    insert_ignore(_t).values(
+                        key=key, fingerprint=stored, response=None, until=now + self._lease
+                    )
                 )
                 if inserted.rowcount == 1:
                     return Started(key=key)

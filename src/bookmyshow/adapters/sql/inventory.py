@@ -34,7 +34,7 @@ written, on every backend alike (see :func:`bookmyshow.adapters.sql.rows.check_f
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final, TypeVar
 
@@ -77,20 +77,6 @@ _SALE_PASSES: Final = 3
 
 
 # -- shared helpers ------------------------------------------------------------------------------
-
-
-async def _read_latest(
-    database: SqlDatabase, work: Callable[[AsyncConnection], Awaitable[_T]]
-) -> _T:
-    """Run a read that must see every committed write (a hold just granted, a seat just sold).
-
-    SQLite's reader engine opens the same file, so it is never behind, and it does not queue for
-    the write lock as the writer's ``BEGIN IMMEDIATE`` would.  Elsewhere the reader may be a
-    lagging replica, so the read goes to the primary (a plain ``SELECT`` there takes no lock).
-    """
-    if database.dialect == "sqlite":
-        return await database.read(work)
-    return await database.write(work)
 
 
 def _check_seats(table: Table, seats: Iterable[str]) -> None:
@@ -331,8 +317,8 @@ class SqlSeatHolds:
         require_text(show_id, "show_id")
         require_text(hold_id, "hold_id")
         now = require_aware(now)
-        hold = await _read_latest(
-            self.database, lambda connection: _find(connection, show_id, hold_id)
+        hold = await self.database.read_latest(
+            lambda connection: _find(connection, show_id, hold_id)
         )
         if hold is None:
             raise HoldNotFound(show_id=show_id, hold_id=hold_id)
@@ -399,7 +385,7 @@ class SqlSeatHolds:
         async def work(connection: AsyncConnection) -> list[Hold]:
             return [_hold_from(row) for row in (await connection.execute(query)).mappings()]
 
-        return await _read_latest(self.database, work)
+        return await self.database.read_latest(work)
 
     async def purge_expired(self, show_id: str, *, now: datetime) -> Sequence[Hold]:
         """Remove the show's expired holds and return them, oldest token first."""
@@ -637,4 +623,4 @@ class SqlSeatSales:
     async def sold_seats(self, show_id: str) -> Mapping[str, str]:
         """Each sold seat of the show and the booking it was sold to (a fresh dict)."""
         require_text(show_id, "show_id")
-        return await _read_latest(self.database, lambda connection: sold_in(connection, show_id))
+        return await self.database.read_latest(lambda connection: sold_in(connection, show_id))

@@ -69,8 +69,6 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-# MariaDB/MySQL: "Cannot delete or update a parent row" / "Cannot add or update a child row".
-
 
 class UnitSession(Protocol):
     """What a repository needs from its unit of work (implemented by the SQL unit of work)."""

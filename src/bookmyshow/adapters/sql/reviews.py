@@ -28,7 +28,7 @@ primary; pages, summaries and ratings may come from a replica.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Final, TypeVar
 
 from sqlalchemy import ColumnElement, Insert, and_, delete, func, insert, or_, select, update
@@ -40,7 +40,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bookmyshow.adapters.sql.database import SqlDatabase
 from bookmyshow.adapters.sql.errors import violated_columns
 from bookmyshow.adapters.sql.rows import check_fits, review_from, review_values
-from bookmyshow.adapters.sql.schema import RATING_COLUMNS, rating_summaries, review_votes, reviews
+from bookmyshow.adapters.sql.schema import (
+    RATING_COLUMNS,
+    insert_ignore,
+    rating_summaries,
+    review_votes,
+    reviews,
+)
 from bookmyshow.domain.catalog import require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.reviews import MIN_RATING, RatingSummary, Review, ReviewExists
@@ -203,11 +209,7 @@ class SqlReviewStore:
             # IGNORE can only meet the duplicate key: the review row is locked (so the foreign
             # key holds) and the ids fit their columns.
             inserted = await connection.execute(
-                insert(_v)
-                .prefix_with("IGNORE", dialect="mysql")
-                .prefix_with("IGNORE", dialect="mariadb")
-                .prefix_with("OR IGNORE", dialect="sqlite")
-                .values(review_id=review_id, user_id=user_id)
+                insert_ignore(_v).values(review_id=review_id, user_id=user_id)
             )
             if inserted.rowcount != 1:
                 return stored.helpful
@@ -240,7 +242,7 @@ class SqlReviewStore:
                 raise NotFound(kind="review", key=review_id)
             return _stored(row)
 
-        return await self._latest(work)
+        return await self._database.read_latest(work)
 
     async def by_author(self, movie_id: str, user_id: str) -> StoredReview | None:
         """The user's review of the movie, if any."""
@@ -252,7 +254,7 @@ class SqlReviewStore:
             row = (await connection.execute(query)).mappings().one_or_none()
             return None if row is None else _stored(row)
 
-        return await self._latest(work)
+        return await self._database.read_latest(work)
 
     async def page(
         self,
@@ -293,7 +295,7 @@ class SqlReviewStore:
 
         # From the primary: the rating propagator copies it into the catalog right after a
         # write, and a lagging replica's copy would stay there.
-        return await self._latest(work)
+        return await self._database.read_latest(work)
 
     async def ratings(self, movie_id: str) -> Sequence[int]:
         """Every rating given to the movie, in review id order."""
@@ -306,13 +308,6 @@ class SqlReviewStore:
         return await self._database.read(work)
 
     # -- internals --------------------------------------------------------------------------
-
-    async def _latest(self, work: Callable[[AsyncConnection], Awaitable[_T]]) -> _T:
-        """A read that must see every commit: SQLite's reader engine is the same file, so it is
-        never behind; elsewhere the reader may be a lagging replica, so read the primary."""
-        if self._database.dialect == "sqlite":
-            return await self._database.read(work)
-        return await self._database.write(work)
 
     @staticmethod
     async def _locked(connection: AsyncConnection, review_id: str) -> StoredReview:

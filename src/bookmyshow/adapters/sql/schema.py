@@ -39,14 +39,17 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert,
     text,
 )
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "ID_LENGTH",
+    "insert_ignore",
     "RATING_COLUMNS",
     "bookings",
     "cities",
@@ -455,3 +458,15 @@ outbox = Table(
     Index(None, "published_at", "position"),
     **_TABLE_ARGS,
 )
+
+
+def insert_ignore(table: Table) -> Insert:
+    """``INSERT`` into ``table`` that skips a row whose key exists (``INSERT IGNORE`` on
+    MySQL/MariaDB, ``INSERT OR IGNORE`` on SQLite); the result's ``rowcount`` says whether it
+    inserted."""
+    return (
+        insert(table)
+        .prefix_with("IGNORE", dialect="mysql")
+        .prefix_with("IGNORE", dialect="mariadb")
+        .prefix_with("OR IGNORE", dialect="sqlite")
+    )
