@@ -51,6 +51,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "epoch_micros",
+    "page_of",
     "sort_key",
 ]
 
@@ -93,6 +94,18 @@ class ReviewPage:
 def check_order(order: object) -> ReviewOrder:
     """Return ``order`` if it is a :class:`ReviewOrder`; else ``InvalidInput(field="order")``."""
     return require_instance(order, ReviewOrder, "order")
+
+
+def page_of(
+    movie_id: str, order: ReviewOrder, found: Sequence[StoredReview], limit: int
+) -> ReviewPage:
+    """The page a store returns from ``found``: up to ``limit + 1`` reviews in ``order`` after
+    the cursor (one more than the page tells whether another page follows)."""
+    items = tuple(found[:limit])
+    more = len(found) > limit
+    return ReviewPage(
+        items=items, next_cursor=encode_cursor(movie_id, order, items[-1]) if more else None
+    )
 
 
 def check_page_size(limit: int) -> int:

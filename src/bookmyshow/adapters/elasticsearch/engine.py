@@ -383,13 +383,7 @@ class ElasticsearchMovieSearch:
         ``BackendUnavailable`` if the server fails.
         """
         require_instance(query, SearchQuery, "query")
-        body = search_body(query)
-
-        async def run() -> dict[str, Any]:
-            response = await self._client.search(index=self._alias, body=body)
-            return dict(response.body)
-
-        response = await self._request(f"search alias {self._alias!r}", run)
+        response = await self._search(search_body(query), f"search alias {self._alias!r}")
         return result_from(response, query)
 
     async def suggest(self, prefix: str, *, limit: int = 10) -> Sequence[Suggestion]:
@@ -403,15 +397,19 @@ class ElasticsearchMovieSearch:
         body = suggest_body(prefix, limit)  # checks prefix and limit before any request
         if body is None:
             return ()
+        response = await self._search(body, f"suggest from alias {self._alias!r}")
+        return tuple(suggestions_from(response))
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    async def _search(self, body: dict[str, Any], action: str) -> dict[str, Any]:
+        """Run one search request on the alias; its response body."""
 
         async def run() -> dict[str, Any]:
             response = await self._client.search(index=self._alias, body=body)
             return dict(response.body)
 
-        response = await self._request(f"suggest from alias {self._alias!r}", run)
-        return tuple(suggestions_from(response))
-
-    # --- helpers ---------------------------------------------------------------------------------
+        return await self._request(action, run)
 
     async def _request(
         self, action: str, call: Callable[[], Awaitable[_T]], *, retry_missing: bool = True

@@ -21,7 +21,7 @@ from bookmyshow.ports.reviews import (
     check_order,
     check_page_size,
     decode_cursor,
-    encode_cursor,
+    page_of,
     sort_key,
 )
 
@@ -150,11 +150,7 @@ class MemoryReviewStore:
         if key is not None:
             candidates = [s for s in candidates if after_cursor(order, s, key)]
         candidates.sort(key=lambda s: sort_key(order, s), reverse=True)
-        items = tuple(candidates[:limit])
-        more = len(candidates) > limit
-        return ReviewPage(
-            items=items, next_cursor=encode_cursor(movie_id, order, items[-1]) if more else None
-        )
+        return page_of(movie_id, order, candidates, limit)
 
     async def summary(self, movie_id: str) -> RatingSummary:
         """The movie's rating summary as maintained."""

@@ -83,7 +83,7 @@ from bookmyshow.ports.reviews import (
     check_order,
     check_page_size,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 __all__ = [
@@ -423,11 +423,7 @@ class MongoReviewStore:
         with translated(f"page the reviews of {movie_id!r}"):
             # One more than the page tells whether another page follows.
             documents = await self._read_reviews.find(query, sort=sort, limit=limit + 1).to_list()
-        items = tuple(stored_review_from(d) for d in documents[:limit])
-        more = len(documents) > limit
-        return ReviewPage(
-            items=items, next_cursor=encode_cursor(movie_id, order, items[-1]) if more else None
-        )
+        return page_of(movie_id, order, [stored_review_from(d) for d in documents], limit)
 
     async def summary(self, movie_id: str) -> RatingSummary:
         """The movie's rating summary as maintained (empty when it has none).

@@ -61,7 +61,7 @@ from bookmyshow.ports.reviews import (
     check_order,
     check_page_size,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 __all__ = ["SqlReviewStore"]
@@ -279,11 +279,7 @@ class SqlReviewStore:
             return [_stored(row) for row in (await connection.execute(query)).mappings()]
 
         found = await self._database.read(work)
-        items = tuple(found[:limit])
-        more = len(found) > limit
-        return ReviewPage(
-            items=items, next_cursor=encode_cursor(movie_id, order, items[-1]) if more else None
-        )
+        return page_of(movie_id, order, found, limit)
 
     async def summary(self, movie_id: str) -> RatingSummary:
         """The movie's rating summary as maintained (empty without a row)."""
