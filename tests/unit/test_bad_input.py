@@ -212,6 +212,7 @@ from bookmyshow.ports.reviews import (
     decode_cursor,
     encode_cursor,
     epoch_micros,
+    page_of,
 )
 from bookmyshow.ports.reviews import sort_key as review_sort_key
 from bookmyshow.ports.seat_updates import FeedLagged, SeatChange, SeatChangeKind, check_buffer
@@ -2224,6 +2225,19 @@ PORT_TARGETS: list[Target] = [
         result=True,
     ),
     Target("ports.reviews.check_page_size", lambda: Call(check_page_size, {"limit": 20})),
+    Target(
+        "ports.reviews.page_of",
+        lambda: Call(
+            page_of,
+            {
+                "movie_id": "mov-1",
+                "order": ReviewOrder.NEWEST,
+                "found": [_stored_review(movie_id="mov-1")],
+                "limit": 1,
+            },
+        ),
+        extras={"limit": (0, 101), "found": (["x"],)},
+    ),
     Target(
         "ports.reviews.check_order",
         lambda: Call(check_order, {"order": ReviewOrder.NEWEST}),

@@ -35,7 +35,13 @@ from attrs import frozen
 from bookmyshow.domain.catalog import require_id
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.reviews import RatingSummary, Review
-from bookmyshow.domain.validation import aware_utc, require_count, require_instance
+from bookmyshow.domain.validation import (
+    aware_utc,
+    instances,
+    require_count,
+    require_instance,
+    require_text,
+)
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -100,9 +106,17 @@ def page_of(
     movie_id: str, order: ReviewOrder, found: Sequence[StoredReview], limit: int
 ) -> ReviewPage:
     """The page a store returns from ``found``: up to ``limit + 1`` reviews in ``order`` after
-    the cursor (one more than the page tells whether another page follows)."""
-    items = tuple(found[:limit])
-    more = len(found) > limit
+    the cursor (one more than the page tells whether another page follows).
+
+    Raises ``InvalidInput`` for an empty movie id, an order or limit the port refuses, or
+    ``found`` items that are not StoredReviews.
+    """
+    require_text(movie_id, "movie_id")
+    check_order(order)
+    check_page_size(limit)
+    reviews = instances(found, StoredReview, "found")
+    items = reviews[:limit]
+    more = len(reviews) > limit
     return ReviewPage(
         items=items, next_cursor=encode_cursor(movie_id, order, items[-1]) if more else None
     )
