@@ -1,0 +1,11 @@
+"""Routes: holds (to be filled)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from litestar.types import ControllerRouterHandler
+
+__all__ = ["ROUTES"]
+
+ROUTES: Final[list[ControllerRouterHandler]] = []

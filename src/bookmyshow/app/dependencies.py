@@ -1,0 +1,116 @@
+"""What route handlers receive: the wired library, the caller, and the shared request chores.
+
+Handlers declare ``ticketing: Ticketing``, ``principal: Principal`` (401 without a valid access
+token) or ``viewer: Principal | None`` (anonymous allowed, a bad token still 401), and call
+:func:`limit` before an expensive or abusable action.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+
+from bookmyshow.app.config import AppConfig, RateLimit
+from bookmyshow.app.errors import NotAuthenticated
+from bookmyshow.bootstrap import Ticketing
+from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.users import Principal
+from bookmyshow.ports.rate_limit import check
+
+__all__ = [
+    "BEARER",
+    "IDEMPOTENCY_HEADER",
+    "client_address",
+    "dependencies",
+    "idempotency_key",
+    "limit",
+    "provide_config",
+    "provide_principal",
+    "provide_ticketing",
+    "provide_viewer",
+]
+
+BEARER: Final = "bearer"
+"""The name of the OpenAPI security scheme; routes that need a token list ``[{BEARER: []}]``."""
+
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+
+
+def provide_ticketing(state: State) -> Ticketing:
+    """The library wired at start (the app's lifespan puts it in ``state``)."""
+    system: Ticketing = state.ticketing
+    return system
+
+
+def provide_config(state: State) -> AppConfig:
+    """The configuration the app was created with."""
+    config: AppConfig = state.config
+    return config
+
+
+def _token(request: Request[Any, Any, Any]) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated(reason="the Authorization header must be 'Bearer <access token>'")
+    return token.strip()
+
+
+async def provide_viewer(request: Request[Any, Any, Any], ticketing: Ticketing) -> Principal | None:
+    """The caller if it sent an access token, else ``None``; a bad token is 401, not anonymous."""
+    token = _token(request)
+    if token is None:
+        return None
+    return await ticketing.accounts.authenticate(token)
+
+
+async def provide_principal(request: Request[Any, Any, Any], ticketing: Ticketing) -> Principal:
+    """The caller; 401 (``not_authenticated``, ``invalid_token``, ``token_expired``) without a
+    valid access token."""
+    token = _token(request)
+    if token is None:
+        raise NotAuthenticated(reason="this endpoint needs 'Authorization: Bearer <access token>'")
+    return await ticketing.accounts.authenticate(token)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The peer's address (behind a load balancer, run the server with its proxy-headers option
+    so that this is the client's)."""
+    client = request.client
+    return client.host if client is not None else "unknown"
+
+
+def idempotency_key(request: Request[Any, Any, Any]) -> str:
+    """The request's ``Idempotency-Key`` header; 422 (``invalid_input``) when it is missing."""
+    key = request.headers.get(IDEMPOTENCY_HEADER.lower())
+    if key is None or not key.strip():
+        raise InvalidInput(
+            field=IDEMPOTENCY_HEADER, reason="required: a unique key per intended operation"
+        )
+    return key.strip()
+
+
+async def limit(ticketing: Ticketing, rule: RateLimit | None, key: str) -> None:
+    """Count one hit of ``key`` against ``rule`` with the library's rate limiter.
+
+    Raises ``RateLimited`` (429) when over the limit.  Does nothing when ``rule`` is ``None`` or
+    no rate limiter is wired.
+    """
+    limiter = ticketing.ports.rate_limiter
+    if rule is None or limiter is None:
+        return
+    await check(limiter, key, limit=rule.limit, window=rule.window)
+
+
+dependencies: Final = {
+    "ticketing": Provide(provide_ticketing, sync_to_thread=False),
+    "config": Provide(provide_config, sync_to_thread=False),
+    "principal": Provide(provide_principal),
+    "viewer": Provide(provide_viewer),
+}
+"""The app-wide dependencies (``Litestar(dependencies=...)``)."""
