@@ -41,6 +41,7 @@ from bookmyshow.services.accounts import InvalidCredentials
 from bookmyshow.services.reviews import ReviewsNotConfigured
 
 __all__ = [
+    "INTERNAL_ERROR",
     "ErrorBody",
     "NotAuthenticated",
     "error_responses",
@@ -71,9 +72,8 @@ class NotAuthenticated(BookMyShowError):
     reason: str
 
 
-@define(auto_exc=True, kw_only=True)
-class _Internal(BookMyShowError):
-    code: ClassVar[str] = "internal_error"
+INTERNAL_ERROR: Final = "internal_error"
+"""The code of a 500: a bug, logged with its traceback; the body reveals nothing of it."""
 
 
 # Most specific first: the first class an error is an instance of decides.
@@ -157,7 +157,7 @@ def _library_error(request: Request[Any, Any, Any], error: BookMyShowError) -> R
         _log.error(
             "unmapped library error on %s %s", request.method, request.url.path, exc_info=error
         )
-        return _body(_Internal.code, "internal error", {}, status)
+        return _body(INTERNAL_ERROR, "internal error", {}, status)
     if status == HTTP_503_SERVICE_UNAVAILABLE:
         _log.warning("backend unavailable on %s %s: %s", request.method, request.url.path, error)
     return _body(error.code, _message(error), error.details(), status)
@@ -173,7 +173,7 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
     status = error.status_code
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         _log.error("HTTP %s on %s %s", status, request.method, request.url.path, exc_info=error)
-        return _body(_Internal.code, "internal error", {}, status)
+        return _body(INTERNAL_ERROR, "internal error", {}, status)
     details: dict[str, Any] = {}
     extra = error.extra
     if isinstance(extra, list):
@@ -188,7 +188,7 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Respon
 
 def _unexpected(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return _body(_Internal.code, "internal error", {}, HTTP_500_INTERNAL_SERVER_ERROR)
+    return _body(INTERNAL_ERROR, "internal error", {}, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 exception_handlers: Final = {

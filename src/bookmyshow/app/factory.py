@@ -113,6 +113,9 @@ def create_app(config: AppConfig | None = None, *, system: Ticketing | None = No
                 }
             ),
         ),
+        # Logging is the embedding program's to configure (``bookmyshow serve`` does); Litestar's
+        # default would replace the root logger's handlers whenever an app is created.
+        logging_config=None,
         debug=False,
     )
 
