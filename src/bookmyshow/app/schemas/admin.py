@@ -1,0 +1,440 @@
+"""Shapes of the admin API: cities, movies, theaters, screens and shows as staff see them.
+
+Create bodies carry what the library's use case needs; Update bodies (``PATCH``) have only
+optional fields and change just the ones given (a missing or ``null`` field keeps its value).
+Values are checked by the library, so a bad one is answered 422 naming the field.  Durations are
+whole minutes, prices integer paise (INR) per seat category, instants ISO 8601 with an offset.
+
+Read shapes show everything an admin manages, including what browsing hides (a retired movie's
+status, a cancelled show's reason, a screen's full layout); they are named ``Admin…`` where
+browsing has a public shape of the same resource, so the two never share an OpenAPI name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Final
+
+from attrs import field, frozen
+
+from bookmyshow.app.schemas.common import MoneyRead
+from bookmyshow.domain.booking import Booking, BookingStatus
+from bookmyshow.domain.catalog import MAX_DURATION, MIN_DURATION, Movie
+from bookmyshow.domain.errors import InvalidInput
+from bookmyshow.domain.layouts import RowSpec, SeatLayout
+from bookmyshow.domain.money import Money, total
+from bookmyshow.domain.shows import Show
+from bookmyshow.domain.venues import City, GeoPoint, Screen, Theater
+from bookmyshow.services.catalog import DEFAULT_TIME_ZONE
+from bookmyshow.services.operations import ShowCancellation
+
+__all__ = [
+    "AdminCityRead",
+    "AdminMovieRead",
+    "AdminShowRead",
+    "AdminTheaterRead",
+    "CityCreate",
+    "LocationBody",
+    "MovieCreate",
+    "MovieUpdate",
+    "ScreenCreate",
+    "ScreenRead",
+    "ScreenRowBody",
+    "ShowCancellationCreate",
+    "ShowCancellationRead",
+    "ShowCreate",
+    "TheaterCreate",
+    "TheaterUpdate",
+]
+
+_MINUTE: Final = timedelta(minutes=1)
+_CURRENCY: Final = "INR"
+"""Prices on the wire are paise: the admin API schedules shows in rupees only."""
+
+
+def _minutes(value: int) -> timedelta:
+    # Checked here, not left to Movie: a huge count would overflow timedelta before the movie
+    # could refuse it, and the error must name the wire field.
+    duration = value * _MINUTE if abs(value) <= MAX_DURATION // _MINUTE else None
+    if duration is None or not MIN_DURATION <= duration <= MAX_DURATION:
+        low, high = MIN_DURATION // _MINUTE, MAX_DURATION // _MINUTE
+        raise InvalidInput(field="duration_minutes", reason=f"from {low} to {high} minutes")
+    return duration
+
+
+def _renamed(error: InvalidInput, prefix: str, names: dict[str, str]) -> InvalidInput:
+    # The library names its own parameters (``rows[2].cells``, ``lat``); a client needs the
+    # name of the field it sent (``rows[2].seats``, ``location.lat``).
+    name = error.field
+    for library, wire in names.items():
+        if name == library or name.endswith("." + library):
+            name = name[: len(name) - len(library)] + wire
+            break
+    return InvalidInput(field=prefix + name, reason=error.reason)
+
+
+# --- cities ---------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class CityCreate:
+    """A new city: ``time_zone`` is an IANA name (default ``Asia/Kolkata``)."""
+
+    name: str
+    state: str = ""
+    time_zone: str = DEFAULT_TIME_ZONE
+
+
+@frozen(kw_only=True)
+class AdminCityRead:
+    """A city with its time zone."""
+
+    city_id: str
+    name: str
+    state: str
+    time_zone: str
+
+    @classmethod
+    def of(cls, city: City) -> AdminCityRead:
+        """The wire shape of ``city``."""
+        return cls(city_id=city.city_id, name=city.name, state=city.state, time_zone=city.time_zone)
+
+
+# --- movies ---------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class MovieCreate:
+    """A new movie.
+
+    ``certificate`` is a CBFC certificate (``U``, ``UA``, ``UA7+``, ``UA13+``, ``UA16+``, ``A``);
+    ``formats`` are ``2D``, ``3D``, ``IMAX`` or ``4DX``; ``status`` is ``active`` or
+    ``coming_soon`` (announced before release).  ``duration_minutes`` is 1 to 480.
+    """
+
+    title: str
+    languages: list[str]
+    duration_minutes: int
+    release_date: date
+    certificate: str
+    formats: list[str] = field(factory=lambda: ["2D"])
+    description: str = ""
+    genres: list[str] = field(factory=list)
+    cast: list[str] = field(factory=list)
+    director: str = ""
+    status: str = "active"
+
+    def duration(self) -> timedelta:
+        """The runtime; raises ``InvalidInput`` (``duration_minutes``) outside 1 to 480."""
+        return _minutes(self.duration_minutes)
+
+
+@frozen(kw_only=True)
+class MovieUpdate:
+    """Changes to a movie: only the fields given change.  Status has its own endpoints
+    (retirement, activation)."""
+
+    title: str | None = None
+    languages: list[str] | None = None
+    duration_minutes: int | None = None
+    release_date: date | None = None
+    certificate: str | None = None
+    formats: list[str] | None = None
+    description: str | None = None
+    genres: list[str] | None = None
+    cast: list[str] | None = None
+    director: str | None = None
+
+    def duration(self) -> timedelta | None:
+        """The new runtime if given; raises ``InvalidInput`` (``duration_minutes``) outside 1 to
+        480."""
+        return None if self.duration_minutes is None else _minutes(self.duration_minutes)
+
+
+@frozen(kw_only=True)
+class AdminMovieRead:
+    """A movie as the catalog keeps it, whatever its status.
+
+    ``rating`` is the average review rating to one decimal as exact text (``"8.4"``), ``null``
+    while unrated.
+    """
+
+    movie_id: str
+    title: str
+    languages: list[str]
+    duration_minutes: int
+    release_date: date
+    certificate: str
+    formats: list[str]
+    description: str
+    genres: list[str]
+    cast: list[str]
+    director: str
+    status: str
+    rating: str | None
+    rating_count: int
+
+    @classmethod
+    def of(cls, movie: Movie) -> AdminMovieRead:
+        """The wire shape of ``movie`` (a runtime with seconds shows its whole minutes)."""
+        rating: Decimal | None = movie.rating
+        return cls(
+            movie_id=movie.movie_id,
+            title=movie.title,
+            languages=list(movie.languages),
+            duration_minutes=movie.duration // _MINUTE,
+            release_date=movie.release_date,
+            certificate=movie.certificate.value,
+            formats=sorted(f.value for f in movie.formats),
+            description=movie.description,
+            genres=list(movie.genres),
+            cast=list(movie.cast),
+            director=movie.director,
+            status=movie.status.value,
+            rating=None if rating is None else str(rating),
+            rating_count=movie.rating_count,
+        )
+
+
+# --- theaters -------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class LocationBody:
+    """A WGS 84 position in degrees (kept to six decimals): ``lat`` -90..90, ``lon`` -180..180."""
+
+    lat: float
+    lon: float
+
+    def point(self) -> GeoPoint:
+        """The library's value; raises ``InvalidInput`` (``location.lat`` or ``location.lon``)
+        out of range."""
+        try:
+            return GeoPoint(self.lat, self.lon)
+        except InvalidInput as exc:
+            raise _renamed(exc, "location.", {}) from exc
+
+    @classmethod
+    def of(cls, point: GeoPoint) -> LocationBody:
+        """The wire shape of ``point``."""
+        # Six decimals of a degree convert to the nearest double and back to the same text.
+        return cls(lat=float(point.lat), lon=float(point.lon))
+
+
+@frozen(kw_only=True)
+class TheaterCreate:
+    """A new theater in a city; ``time_zone`` defaults to the city's."""
+
+    name: str
+    city_id: str
+    address: str
+    location: LocationBody
+    time_zone: str | None = None
+    amenities: list[str] = field(factory=list)
+
+
+@frozen(kw_only=True)
+class TheaterUpdate:
+    """Changes to a theater: only the fields given change (a theater stays in its city)."""
+
+    name: str | None = None
+    address: str | None = None
+    location: LocationBody | None = None
+    time_zone: str | None = None
+    amenities: list[str] | None = None
+
+
+@frozen(kw_only=True)
+class AdminTheaterRead:
+    """A theater; ``amenities`` are lower-case tags in alphabetical order."""
+
+    theater_id: str
+    name: str
+    city_id: str
+    address: str
+    location: LocationBody
+    time_zone: str
+    amenities: list[str]
+
+    @classmethod
+    def of(cls, theater: Theater) -> AdminTheaterRead:
+        """The wire shape of ``theater``."""
+        return cls(
+            theater_id=theater.theater_id,
+            name=theater.name,
+            city_id=theater.city_id,
+            address=theater.address,
+            location=LocationBody.of(theater.location),
+            time_zone=theater.time_zone,
+            amenities=sorted(theater.amenities),
+        )
+
+
+# --- screens --------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ScreenRowBody:
+    """One row of a layout, front to back: ``seats`` reads left to right, ``s`` a seat, ``w`` a
+    wheelchair-accessible seat, ``x`` a blocked seat, ``_`` an aisle (``"ssss_ssss"``).
+
+    ``row`` is 1-8 ASCII letters or digits; seats are labelled row + number (``"B7"``), counting
+    seat cells only.  Every seat of a row is of its ``category``.
+    """
+
+    row: str
+    category: str
+    seats: str
+
+    @classmethod
+    def of(cls, spec: RowSpec) -> ScreenRowBody:
+        """The wire shape of ``spec``."""
+        return cls(row=spec.label, category=spec.category, seats=spec.cells)
+
+
+@frozen(kw_only=True)
+class ScreenCreate:
+    """A new screen: its name, the formats it plays (``2D``, ``3D``, ``IMAX``, ``4DX``) and its
+    seat layout as rows."""
+
+    name: str
+    rows: list[ScreenRowBody]
+    formats: list[str] = field(factory=lambda: ["2D"])
+
+    def layout(self) -> SeatLayout:
+        """The seat layout; raises ``InvalidInput`` naming the row (``rows[1].seats``) for an
+        empty or unknown cell, a bad row label or category, or duplicate rows."""
+        try:
+            return SeatLayout.from_rows([RowSpec(r.row, r.category, r.seats) for r in self.rows])
+        except InvalidInput as exc:
+            raise _renamed(exc, "", {"cells": "seats", "label": "row"}) from exc
+
+
+@frozen(kw_only=True)
+class ScreenRead:
+    """A screen with its layout; ``capacity`` counts sellable (not blocked) seats and
+    ``categories`` are in front-to-back order."""
+
+    screen_id: str
+    theater_id: str
+    name: str
+    formats: list[str]
+    capacity: int
+    categories: list[str]
+    rows: list[ScreenRowBody]
+
+    @classmethod
+    def of(cls, screen: Screen) -> ScreenRead:
+        """The wire shape of ``screen``."""
+        layout: SeatLayout = screen.layout
+        return cls(
+            screen_id=screen.screen_id,
+            theater_id=screen.theater_id,
+            name=screen.name,
+            formats=sorted(f.value for f in screen.formats),
+            capacity=screen.capacity,
+            categories=list(layout.categories),
+            rows=[ScreenRowBody.of(spec) for spec in layout.specs],
+        )
+
+
+# --- shows ----------------------------------------------------------------------------------
+
+
+@frozen(kw_only=True)
+class ShowCreate:
+    """A show of a movie on a screen.
+
+    ``starts_at`` needs an offset and must be in the future; ``format`` and ``language`` must be
+    the movie's and the screen's; ``prices`` name exactly the screen's seat categories, each a
+    positive amount in paise (``{"silver": 20000}`` is ₹200.00).
+    """
+
+    movie_id: str
+    screen_id: str
+    starts_at: datetime
+    format: str
+    language: str
+    prices: dict[str, int]
+
+    def money(self) -> dict[str, Money]:
+        """The prices as money; raises ``InvalidInput`` (``prices.<category>``) for an amount
+        out of range (the library refuses the rest: unknown categories, amounts not positive)."""
+        out: dict[str, Money] = {}
+        for category, paise in self.prices.items():
+            try:
+                out[category] = Money(paise, _CURRENCY)
+            except InvalidInput as exc:
+                raise InvalidInput(field=f"prices.{category}", reason=exc.reason) from exc
+        return out
+
+
+@frozen(kw_only=True)
+class AdminShowRead:
+    """A show; ``status`` is ``scheduled`` or ``cancelled`` (then with ``cancel_reason``)."""
+
+    show_id: str
+    movie_id: str
+    theater_id: str
+    screen_id: str
+    starts_at: datetime
+    ends_at: datetime
+    format: str
+    language: str
+    prices: dict[str, MoneyRead]
+    status: str
+    cancel_reason: str | None
+
+    @classmethod
+    def of(cls, show: Show) -> AdminShowRead:
+        """The wire shape of ``show``."""
+        return cls(
+            show_id=show.show_id,
+            movie_id=show.movie_id,
+            theater_id=show.theater_id,
+            screen_id=show.screen_id,
+            starts_at=show.starts_at,
+            ends_at=show.ends_at,
+            format=show.format.value,
+            language=show.language,
+            prices={category: MoneyRead.of(price) for category, price in show.prices.items()},
+            status=show.status.value,
+            cancel_reason=show.cancel_reason,
+        )
+
+
+@frozen(kw_only=True)
+class ShowCancellationCreate:
+    """Why the show is cancelled (1-500 characters; customers are told)."""
+
+    reason: str
+
+
+_REFUNDED: Final = frozenset({BookingStatus.CANCELLED, BookingStatus.REFUNDED})
+
+
+@frozen(kw_only=True)
+class ShowCancellationRead:
+    """The cancelled show and what it refunded: ``refunds`` bookings cancelled in full,
+    ``refunded`` their total (requested or settled), ``booking_ids`` which ones."""
+
+    show: AdminShowRead
+    refunds: int
+    refunded: MoneyRead
+    booking_ids: list[str]
+
+    @classmethod
+    def of(cls, cancellation: ShowCancellation) -> ShowCancellationRead:
+        """The wire shape of ``cancellation``."""
+        show = cancellation.show
+        refunded: list[Booking] = [b for b in cancellation.bookings if b.status in _REFUNDED]
+        amount = total(
+            [b.amount_refunded + b.amount_refund_pending for b in refunded], show.currency
+        )
+        return cls(
+            show=AdminShowRead.of(show),
+            refunds=len(refunded),
+            refunded=MoneyRead.of(amount),
+            booking_ids=[b.booking_id for b in refunded],
+        )
