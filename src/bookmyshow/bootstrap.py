@@ -47,6 +47,7 @@ from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.ports.clock import Clock
+from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.events import EventBus, EventPublisher
 from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.payments import PaymentGateway
@@ -65,6 +66,10 @@ from bookmyshow.services.seat_feed import SeatFeed
 from bookmyshow.services.seats import Seats
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from bookmyshow.adapters.elasticsearch import ElasticsearchMovieSearch
+    from bookmyshow.adapters.mongo import MongoReviewStore
     from bookmyshow.adapters.redis import RedisClient
     from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
     from bookmyshow.adapters.sql import SqlDatabase
@@ -127,6 +132,11 @@ class Ticketing:
     preparations: tuple[Callable[[], Awaitable[object]], ...] = ()
     """Steps to run once before serving (e.g. creating the search index); :meth:`start` runs
     them."""
+    probes: tuple[tuple[str, Callable[[], Awaitable[object]]], ...] = ()
+    """One named check per backend the builder wired (``"database"``, ``"database_replica"``,
+    ``"redis"``, ``"elasticsearch"``, ``"mongo"``, or ``"memory"`` when the data is in this
+    process): each asks its backend one trivial question and raises ``BackendUnavailable`` when
+    it gets no answer.  Readiness checks run them; :func:`bootstrap` wires none."""
 
     async def start(self) -> None:
         """Prepare what the builder wired (creates the Elasticsearch index behind its alias
@@ -676,6 +686,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
     )
     closers: list[Callable[[], Awaitable[None]]] = []
     preparations: list[Callable[[], Awaitable[object]]] = []
+    probes: list[tuple[str, Callable[[], Awaitable[object]]]] = []
     # Search follows the event bus: in memory, or in Elasticsearch when its URL is set.
     search: MovieSearch | None = None
     if settings.elasticsearch_url is not None:
@@ -685,15 +696,20 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         search = engine
         preparations.append(engine.ensure_index)
         closers.append(engine.close)
+        probes.append(("elasticsearch", _elasticsearch_probe(engine)))
     if settings.database_url is None:
         ports = in_memory_ports(
             token_secret=secret, token_issuer=issuer, token_audience=audience, search=search
         )
+        probes.insert(0, ("memory", _nothing_to_probe))
     else:
         from bookmyshow.adapters.sql import create_database  # noqa: PLC0415 - optional extra
 
         database = create_database(settings.database_url, replica_url=settings.database_replica_url)
         closers.append(database.dispose)
+        probes.insert(0, ("database", _sql_probe(database, replica=False)))
+        if settings.database_replica_url is not None:
+            probes.insert(1, ("database_replica", _sql_probe(database, replica=True)))
         if settings.redis_url is None:
             ports = sql_ports(
                 database,
@@ -720,6 +736,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
                 # Closers run newest first: the feed's readers stop before the client closes.
                 closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
             preparations.append(lambda: redis.ready(redis_client))
+            probes.append(("redis", _redis_probe(redis_client)))
     if settings.mongo_url is not None:
         from bookmyshow.adapters import mongo  # noqa: PLC0415 - optional extra
 
@@ -734,12 +751,64 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         ports = evolve(ports, reviews=reviews)
         preparations.append(reviews.ensure_indexes)
         closers.append(reviews.close)
+        probes.append(("mongo", _mongo_probe(reviews)))
     system = bootstrap(ports, rules)
     return evolve(
         system,
         resources=(*system.resources, *closers),
         preparations=(*system.preparations, *preparations),
+        probes=(*system.probes, *probes),
     )
+
+
+# --- probes: one trivial question per backend, failures as BackendUnavailable ------------------
+
+
+async def _nothing_to_probe() -> None:
+    """The in-process stores are there as long as the process is."""
+
+
+def _sql_probe(database: SqlDatabase, *, replica: bool) -> Callable[[], Awaitable[object]]:
+    from sqlalchemy import text  # noqa: PLC0415 - the sql extra is optional
+
+    async def select_one(connection: AsyncConnection) -> object:
+        return (await connection.execute(text("SELECT 1"))).scalar_one()
+
+    # read() uses the replica when one is configured; write() always the primary.
+    return (lambda: database.read(select_one)) if replica else (lambda: database.write(select_one))
+
+
+def _redis_probe(client: RedisClient) -> Callable[[], Awaitable[object]]:
+    from bookmyshow.adapters.redis import ready  # noqa: PLC0415 - the redis extra is optional
+    from bookmyshow.adapters.redis.errors import translated  # noqa: PLC0415
+
+    async def ping() -> object:
+        with translated("ping"):
+            return await (await ready(client)).ping()
+
+    return ping
+
+
+def _elasticsearch_probe(engine: ElasticsearchMovieSearch) -> Callable[[], Awaitable[object]]:
+    from bookmyshow.adapters.elasticsearch.errors import BACKEND  # noqa: PLC0415 - optional extra
+
+    async def ping() -> object:
+        # ping() answers False (it never raises) when no node answers.
+        if not await engine.client.ping():
+            raise BackendUnavailable(backend=BACKEND, reason="ping: no node answered")
+        return True
+
+    return ping
+
+
+def _mongo_probe(store: MongoReviewStore) -> Callable[[], Awaitable[object]]:
+    from bookmyshow.adapters.mongo.errors import translated  # noqa: PLC0415 - optional extra
+
+    async def ping() -> object:
+        with translated("ping"):
+            return await store.client.admin.command("ping")
+
+    return ping
 
 
 def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Final
 
 from litestar import get, patch, post
-from litestar.params import Parameter
+from litestar.params import Dependency, Parameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_401_UNAUTHORIZED,
@@ -59,6 +59,10 @@ __all__ = [
     "update_theater",
 ]
 
+# Litestar validates dependency values like parameters; msgspec cannot describe everything a
+# Ticketing holds (its pricing rules), and the value comes from the app itself.
+_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
+
 _TAGS: Final = ["admin"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
@@ -74,7 +78,7 @@ _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
     security=_SECURITY,
     responses=error_responses(*_DENIED),
 )
-async def add_city(ticketing: Ticketing, principal: Principal, data: CityCreate) -> AdminCityRead:
+async def add_city(ticketing: _Ticketing, principal: Principal, data: CityCreate) -> AdminCityRead:
     """Add a city (201); platform admins only.
 
     422 ``invalid_input`` for an empty name or an unknown IANA ``time_zone``.
@@ -93,7 +97,7 @@ async def add_city(ticketing: Ticketing, principal: Principal, data: CityCreate)
     responses=error_responses(*_DENIED),
 )
 async def add_movie(
-    ticketing: Ticketing, principal: Principal, data: MovieCreate
+    ticketing: _Ticketing, principal: Principal, data: MovieCreate
 ) -> AdminMovieRead:
     """Add a movie to the catalog (201); platform admins only.
 
@@ -125,7 +129,7 @@ async def add_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_movie(
-    ticketing: Ticketing, principal: Principal, movie_id: str, data: MovieUpdate
+    ticketing: _Ticketing, principal: Principal, movie_id: str, data: MovieUpdate
 ) -> AdminMovieRead:
     """Change the given details of a movie; platform admins only.
 
@@ -157,7 +161,7 @@ async def update_movie(
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
-async def retire_movie(ticketing: Ticketing, principal: Principal, movie_id: str) -> AdminMovieRead:
+async def retire_movie(ticketing: _Ticketing, principal: Principal, movie_id: str) -> AdminMovieRead:
     """Retire a movie (status ``inactive``): it keeps its shows and reviews but gets no new shows.
 
     Retiring a retired movie changes nothing.  Platform admins only; 404 for an unknown movie.
@@ -174,7 +178,7 @@ async def retire_movie(ticketing: Ticketing, principal: Principal, movie_id: str
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def activate_movie(
-    ticketing: Ticketing, principal: Principal, movie_id: str
+    ticketing: _Ticketing, principal: Principal, movie_id: str
 ) -> AdminMovieRead:
     """Make a retired or coming-soon movie active (now showing) again.
 
@@ -194,7 +198,7 @@ async def activate_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_theater(
-    ticketing: Ticketing, principal: Principal, data: TheaterCreate
+    ticketing: _Ticketing, principal: Principal, data: TheaterCreate
 ) -> AdminTheaterRead:
     """Add a theater to a city (201); platform admins only (a new theater is on no theater
     admin's list yet).
@@ -222,7 +226,7 @@ async def add_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_theater(
-    ticketing: Ticketing, principal: Principal, theater_id: str, data: TheaterUpdate
+    ticketing: _Ticketing, principal: Principal, theater_id: str, data: TheaterUpdate
 ) -> AdminTheaterRead:
     """Change the given details of a theater; its theater admins and platform admins.
 
@@ -250,7 +254,7 @@ async def update_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def screens_of_theater(
-    ticketing: Ticketing, principal: Principal, theater_id: str
+    ticketing: _Ticketing, principal: Principal, theater_id: str
 ) -> list[ScreenRead]:
     """The theater's screens with their layouts, by name; its theater admins and platform
     admins.  404 for an unknown theater."""
@@ -266,7 +270,7 @@ async def screens_of_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_screen(
-    ticketing: Ticketing, principal: Principal, theater_id: str, data: ScreenCreate
+    ticketing: _Ticketing, principal: Principal, theater_id: str, data: ScreenCreate
 ) -> ScreenRead:
     """Add a screen with its seat layout to a theater (201); its theater admins and platform
     admins.
@@ -297,7 +301,7 @@ async def add_screen(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )
 async def schedule_show(
-    ticketing: Ticketing, principal: Principal, data: ShowCreate
+    ticketing: _Ticketing, principal: Principal, data: ShowCreate
 ) -> AdminShowRead:
     """Schedule a show of a movie on a screen (201); theater admins of the screen's theater and
     platform admins.
@@ -328,7 +332,7 @@ async def schedule_show(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def shows_of_theater(
-    ticketing: Ticketing,
+    ticketing: _Ticketing,
     principal: Principal,
     theater_id: str,
     *,
@@ -368,7 +372,7 @@ async def shows_of_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )
 async def cancel_show(
-    ticketing: Ticketing, principal: Principal, show_id: str, data: ShowCancellationCreate
+    ticketing: _Ticketing, principal: Principal, show_id: str, data: ShowCancellationCreate
 ) -> ShowCancellationRead:
     """Cancel a show and refund every confirmed booking in full, fees included; its theater
     admins and platform admins.

@@ -1,11 +1,264 @@
-"""Routes: bookings (to be filled)."""
+"""Routes: check out a hold, pay, read bookings and e-tickets, cancel with a refund, check in.
+
+Checkout and payment need an ``Idempotency-Key`` header: a retry with the same key has one
+effect (the same booking, one charge); the same key for a different request is 409
+``idempotency_key_reused``.  Checkout is rate limited per user (``config.rate_limits.checkout``).
+Who may do what is the library's rule: a customer reads, pays and cancels their own bookings;
+a theater admin reads and checks in the bookings of their theaters; a platform admin does all.
+"""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Annotated, Any, ClassVar, Final
 
+import segno
+from attrs import define
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-__all__ = ["ROUTES"]
+from bookmyshow.app.config import AppConfig
+from bookmyshow.app.dependencies import BEARER, IDEMPOTENCY_HEADER, idempotency_key, limit
+from bookmyshow.app.errors import error_responses
+from bookmyshow.app.schemas.bookings import (
+    BookingRead,
+    CheckInCreate,
+    CheckoutCreate,
+    PaymentCreate,
+    RefundPreviewRead,
+    TicketRead,
+)
+from bookmyshow.bootstrap import Ticketing
+from bookmyshow.domain.booking import BookingStatus
+from bookmyshow.domain.errors import DomainError
+from bookmyshow.domain.users import Principal
 
-ROUTES: Final[list[ControllerRouterHandler]] = []
+__all__ = [
+    "ROUTES",
+    "TicketNotAvailable",
+    "cancel_booking",
+    "check_in",
+    "checkout",
+    "get_booking",
+    "get_ticket",
+    "list_bookings",
+    "pay_booking",
+    "preview_cancellation",
+    "qr_svg",
+]
+
+_TAGS: Final = ["bookings"]
+_SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
+_BOOKING: Final = "/api/bookings/{booking_id:str}"
+_TICKETED: Final = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN})
+
+IdempotencyHeader = Annotated[
+    str | None,
+    Parameter(
+        header=IDEMPOTENCY_HEADER,
+        required=False,
+        description="Required: a unique key per intended operation; a retry reuses it.",
+    ),
+]
+"""The ``Idempotency-Key`` header as the OpenAPI document shows it.  Declared optional so that
+:func:`~bookmyshow.app.dependencies.idempotency_key` (422 when missing) checks it, not Litestar
+(400)."""
+
+
+@define(auto_exc=True, kw_only=True)
+class TicketNotAvailable(DomainError):
+    """Only a confirmed (or checked-in) booking has an e-ticket; this one is ``status``."""
+
+    code: ClassVar[str] = "ticket_not_available"
+    booking_id: str
+    status: str
+
+
+def qr_svg(text: str) -> str:
+    """An SVG image (no XML declaration, to inline in HTML) of a QR code of ``text``.
+
+    Always a full-size QR code, never a Micro QR, which many scanners cannot read.
+    """
+    return segno.make_qr(text, error="m").svg_inline(scale=4, border=4)
+
+
+@post(
+    "/api/bookings",
+    operation_id="checkout",
+    tags=_TAGS,
+    security=_SECURITY,
+    status_code=HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 429),
+)
+async def checkout(
+    request: Request[Any, Any, Any],
+    *,
+    data: CheckoutCreate,
+    ticketing: Ticketing,
+    config: AppConfig,
+    principal: Principal,
+    idempotency: IdempotencyHeader = None,
+) -> BookingRead:
+    """Open a booking awaiting payment for the caller's live hold, priced by the rules.
+
+    Pay it (``POST /api/bookings/{booking_id}/payment``) before ``payment_due_at`` (when the
+    hold expires).  A retry with the same ``Idempotency-Key`` returns the same booking; the key
+    for another hold or coupon is 409 ``idempotency_key_reused``.  Other refusals: 403
+    ``not_hold_owner``, 404 ``hold_not_found``/``hold_expired``, 409 ``hold_in_checkout``,
+    ``show_not_bookable``, ``coupon_rejected``; 422 without the header.  Rate limited per user.
+    """
+    key = idempotency_key(request)  # reads the header declared as ``idempotency``
+    await limit(ticketing, config.rate_limits.checkout, f"checkout:{principal.user_id}")
+    booking = await ticketing.bookings.checkout(
+        principal,
+        show_id=data.show_id,
+        hold_id=data.hold_id,
+        idempotency_key=key,
+        coupon_code=data.coupon_code,
+    )
+    return BookingRead.of(booking)
+
+
+@post(
+    _BOOKING + "/payment",
+    operation_id="payBooking",
+    tags=_TAGS,
+    security=_SECURITY,
+    status_code=HTTP_200_OK,
+    responses=error_responses(401, 403, 404, 409),
+)
+async def pay_booking(
+    request: Request[Any, Any, Any],
+    *,
+    booking_id: str,
+    data: PaymentCreate,
+    ticketing: Ticketing,
+    principal: Principal,
+    idempotency: IdempotencyHeader = None,
+) -> BookingRead:
+    """Pay the booking with a card and, once paid, confirm it (the seats are sold).
+
+    Answers the booking as it ends: ``confirmed`` (with its ``booking_code``),
+    ``payment_failed`` (declined; ``failure_reason`` says why, and the hold stays the caller's
+    to retry with another card and a new key), ``payment_unknown`` (settled later) or
+    ``failed_refunded`` (the seats were lost; the charge was refunded).  A retry with the same
+    ``Idempotency-Key`` charges nothing and answers the booking's current state; the key for
+    another booking or card is 409 ``idempotency_key_reused``.  Other refusals: 409
+    ``booking_not_payable``, ``idempotency_in_progress``; 404 ``hold_expired``.
+    """
+    key = idempotency_key(request)  # reads the header declared as ``idempotency``
+    booking = await ticketing.bookings.pay(
+        principal, booking_id, payment_method=data.payment_method(), idempotency_key=key
+    )
+    return BookingRead.of(booking)
+
+
+@get(
+    "/api/bookings",
+    operation_id="listBookings",
+    tags=_TAGS,
+    security=_SECURITY,
+    responses=error_responses(401),
+)
+async def list_bookings(ticketing: Ticketing, principal: Principal) -> list[BookingRead]:
+    """The caller's own bookings, newest first, whatever their status."""
+    return [BookingRead.of(b) for b in await ticketing.bookings.of_user(principal)]
+
+
+@get(
+    _BOOKING,
+    operation_id="getBooking",
+    tags=_TAGS,
+    security=_SECURITY,
+    responses=error_responses(401, 403, 404),
+)
+async def get_booking(booking_id: str, ticketing: Ticketing, principal: Principal) -> BookingRead:
+    """The booking, for its customer, an admin of its theater, or a platform admin (else
+    403 ``permission_denied``)."""
+    return BookingRead.of(await ticketing.bookings.get(principal, booking_id))
+
+
+@get(
+    _BOOKING + "/ticket",
+    operation_id="getTicket",
+    tags=_TAGS,
+    security=_SECURITY,
+    responses=error_responses(401, 403, 404, 409),
+)
+async def get_ticket(booking_id: str, ticketing: Ticketing, principal: Principal) -> TicketRead:
+    """The e-ticket: movie, theater, screen, local start time, seats and a QR code (SVG) of the
+    booking code to scan at the entrance.  409 ``ticket_not_available`` unless the booking is
+    confirmed or checked in; who may read it as for the booking."""
+    booking = await ticketing.bookings.get(principal, booking_id)
+    code = booking.booking_code
+    if booking.status not in _TICKETED or code is None:
+        raise TicketNotAvailable(booking_id=booking.booking_id, status=booking.status.value)
+    seat_map = await ticketing.browsing.seat_map(principal, booking.show_id)
+    return TicketRead.of(booking, code, seat_map.show, qr_svg(code))
+
+
+@get(
+    _BOOKING + "/cancellation",
+    operation_id="previewCancellation",
+    tags=_TAGS,
+    security=_SECURITY,
+    responses=error_responses(401, 403, 404, 409),
+)
+async def preview_cancellation(
+    booking_id: str, ticketing: Ticketing, principal: Principal
+) -> RefundPreviewRead:
+    """What cancelling the booking now would refund, itemized, without cancelling.
+
+    409 ``not_cancellable`` (``details.reason``: ``not_confirmed``, ``coupon`` or ``too_late``);
+    403 unless the caller is the booking's customer or a platform admin.
+    """
+    decision = await ticketing.bookings.cancellation_preview(principal, booking_id)
+    return RefundPreviewRead.of(booking_id, decision)
+
+
+@post(
+    _BOOKING + "/cancellation",
+    operation_id="cancelBooking",
+    tags=_TAGS,
+    security=_SECURITY,
+    status_code=HTTP_200_OK,
+    responses=error_responses(401, 403, 404, 409),
+)
+async def cancel_booking(
+    booking_id: str, ticketing: Ticketing, principal: Principal
+) -> BookingRead:
+    """Cancel the confirmed booking by the cancellation policy: its seats go back on sale and
+    the refund is sent (``refunded`` once the gateway accepted it, else ``cancelled`` with the
+    refund pending).  Refused as the preview says."""
+    return BookingRead.of(await ticketing.bookings.cancel(principal, booking_id))
+
+
+@post(
+    "/api/check-ins",
+    operation_id="checkIn",
+    tags=_TAGS,
+    security=_SECURITY,
+    status_code=HTTP_200_OK,
+    responses=error_responses(401, 403, 404, 409),
+)
+async def check_in(data: CheckInCreate, ticketing: Ticketing, principal: Principal) -> BookingRead:
+    """Admit the booking with this code, once: for admins of its theater and platform admins.
+
+    422 ``invalid_booking_code`` for a mistyped code; 409 ``already_checked_in``,
+    ``check_in_closed`` (the show ended or was cancelled) or ``illegal_transition`` (not
+    confirmed).
+    """
+    return BookingRead.of(await ticketing.bookings.check_in(principal, data.booking_code))
+
+
+ROUTES: Final[list[ControllerRouterHandler]] = [
+    checkout,
+    pay_booking,
+    list_bookings,
+    get_booking,
+    get_ticket,
+    preview_cancellation,
+    cancel_booking,
+    check_in,
+]
