@@ -10,13 +10,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Annotated, Any, Final, cast
 
 from attrs import frozen
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
+from litestar.params import Dependency
 from litestar.types import ControllerRouterHandler, Middleware
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from bookmyshow.app.config import AppConfig
 from bookmyshow.app.errors import error_responses
@@ -26,7 +26,23 @@ from bookmyshow.app.request_log import RequestLogMiddleware
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.ports.events import EventBus
 
-__all__ = ["MIDDLEWARE", "ROUTES", "HealthRead", "ReadyRead", "initial_state", "on_start"]
+__all__ = [
+    "METRICS_MEDIA_TYPE",
+    "MIDDLEWARE",
+    "ROUTES",
+    "HealthRead",
+    "ReadyRead",
+    "initial_state",
+    "on_start",
+]
+
+# Litestar validates dependency values like parameters; msgspec cannot describe everything a
+# Ticketing holds (its pricing rules), and the value comes from the app itself.
+_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
+
+
+METRICS_MEDIA_TYPE: Final = "text/plain; version=0.0.4"
+"""The Prometheus text format (Litestar adds ``charset=utf-8``)."""
 
 
 @frozen(kw_only=True)
@@ -60,7 +76,7 @@ async def health() -> HealthRead:
     tags=["operations"],
     responses=error_responses(),
 )
-async def ready(ticketing: Ticketing) -> ReadyRead:
+async def ready(ticketing: _Ticketing) -> ReadyRead:
     """Readiness: every backend answers a trivial question within a few seconds.
 
     503 ``backend_unavailable`` otherwise, with ``details.down`` naming the backends that did not
@@ -74,14 +90,14 @@ async def ready(ticketing: Ticketing) -> ReadyRead:
     "/metrics",
     operation_id="metrics",
     tags=["operations"],
-    media_type=CONTENT_TYPE_LATEST,
+    media_type=METRICS_MEDIA_TYPE,
     responses=error_responses(),
 )
 async def metrics(state: State) -> Response[bytes]:
     """The app's metrics in the Prometheus text exposition format."""
     found = metrics_of(state)
     body = b"" if found is None else found.render()
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    return Response(body, media_type=METRICS_MEDIA_TYPE)
 
 
 def initial_state(config: AppConfig) -> dict[str, Any]:
