@@ -8,33 +8,77 @@ Neither route is part of the OpenAPI schema: they are a client of the API, not p
 from __future__ import annotations
 
 import functools
+import html
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
 
 from litestar import MediaType, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.params import Dependency
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-__all__ = ["ROUTES", "STATIC_DIR"]
+from bookmyshow.app.config import AppConfig
+from bookmyshow.demo import DEMO_CUSTOMER_EMAIL, DEMO_PASSWORD
+
+__all__ = ["CONTENT_SECURITY_POLICY", "ROUTES", "STATIC_DIR"]
 
 STATIC_DIR: Final = Path(__file__).resolve().parent.parent / "static"
 """Where the seat page's files live inside the installed package."""
 
-# The page changes with every release while its URL stays "/": browsers must revalidate it.
-_NO_CACHE: Final = {"Cache-Control": "no-cache"}
+CONTENT_SECURITY_POLICY: Final = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        # The e-ticket's QR code is shown as a data: image, never as inline markup.
+        "img-src 'self' data:",
+        "connect-src 'self' ws: wss:",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+"""The seat page loads only its own files and talks only to its own origin."""
+
+# The marker in index.html that demo mode fills with the demo customer's credentials.
+_DEMO_MARKER: Final = b'data-demo-email="" data-demo-password=""'
 
 
 @functools.cache
-def _index() -> bytes:
+def _page(demo: bool) -> bytes:
     # Read once per process: the package's files do not change while it runs.
-    return (STATIC_DIR / "index.html").read_bytes()
+    page = (STATIC_DIR / "index.html").read_bytes()
+    if not demo:
+        return page
+    filled = (
+        f'data-demo-email="{html.escape(DEMO_CUSTOMER_EMAIL)}" '
+        f'data-demo-password="{html.escape(DEMO_PASSWORD)}"'
+    )
+    return page.replace(_DEMO_MARKER, filled.encode())
+
+
+# The configuration comes from the app itself: nothing to validate per request.
+_Config = Annotated[AppConfig, Dependency(skip_validation=True)]
 
 
 @get("/", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=False)
-def seat_page() -> Response[bytes]:
-    """The seat page: browse shows, pick seats, pay and manage bookings in a browser."""
-    return Response(_index(), media_type=MediaType.HTML, headers=_NO_CACHE)
+def seat_page(config: _Config) -> Response[bytes]:
+    """The seat page: browse shows, pick seats, pay and manage bookings in a browser.
+
+    In demo mode the log-in form comes filled in with the demo customer's credentials.
+    """
+    return Response(
+        _page(config.demo),
+        media_type=MediaType.HTML,
+        headers={
+            # The page's URL stays "/" across releases: browsers must revalidate it.
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "same-origin",
+        },
+    )
 
 
 ROUTES: Final[list[ControllerRouterHandler]] = [
@@ -44,7 +88,7 @@ ROUTES: Final[list[ControllerRouterHandler]] = [
         directories=[STATIC_DIR],
         include_in_schema=False,
         name="static",
-        # Asset URLs are not versioned, so a new release must not be hidden behind a stale cache.
+        # Asset URLs are not versioned, so a new release must not hide behind a stale cache.
         cache_control=CacheControlHeader(no_cache=True),
     ),
 ]
