@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from litestar import delete, get, post
+from litestar.params import SkipValidation
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
@@ -21,6 +22,11 @@ from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.users import Principal
 
 __all__ = ["ROUTES", "extend_hold", "get_hold", "hold_seats", "quote_hold", "release_hold"]
+
+# The wired library and the configuration are not request data: Litestar must pass them through
+# as they are (msgspec cannot even describe some of their field types).
+TicketingDep = SkipValidation[Ticketing]
+ConfigDep = SkipValidation[AppConfig]
 
 _TAGS: Final = ["holds"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
@@ -38,8 +44,8 @@ _HOLD: Final = "/api/shows/{show_id:str}/holds/{hold_id:str}"
 async def hold_seats(
     show_id: str,
     data: HoldCreate,
-    ticketing: Ticketing,
-    config: AppConfig,
+    ticketing: TicketingDep,
+    config: ConfigDep,
     principal: Principal,
 ) -> HoldRead:
     """Hold seats of the show for the caller, all or none, until the hold expires.
@@ -72,7 +78,7 @@ async def hold_seats(
     responses=error_responses(401, 403, 404),
 )
 async def get_hold(
-    show_id: str, hold_id: str, ticketing: Ticketing, principal: Principal
+    show_id: str, hold_id: str, ticketing: TicketingDep, principal: Principal
 ) -> HoldRead:
     """The caller's live hold.  404 ``hold_not_found`` (released or never made) or
     ``hold_expired``; 403 for someone else's hold."""
@@ -88,7 +94,7 @@ async def get_hold(
     responses=error_responses(401, 403, 404, 409),
 )
 async def extend_hold(
-    show_id: str, hold_id: str, ticketing: Ticketing, principal: Principal
+    show_id: str, hold_id: str, ticketing: TicketingDep, principal: Principal
 ) -> HoldRead:
     """Extend the caller's live hold by the hold policy's time to live, up to its maximum.
 
@@ -107,7 +113,7 @@ async def extend_hold(
     responses=error_responses(401, 403, 404),
 )
 async def release_hold(
-    show_id: str, hold_id: str, ticketing: Ticketing, principal: Principal
+    show_id: str, hold_id: str, ticketing: TicketingDep, principal: Principal
 ) -> HoldRead:
     """Release the caller's hold: its seats are free at once.  Returns the released hold.
 
@@ -127,7 +133,7 @@ async def release_hold(
 async def quote_hold(
     show_id: str,
     hold_id: str,
-    ticketing: Ticketing,
+    ticketing: TicketingDep,
     principal: Principal,
     coupon: str | None = None,
 ) -> QuoteRead:
