@@ -1,4 +1,5 @@
-"""The ``bookmyshow`` command line: schema migrations, the outbox relay and search rebuilds.
+"""The ``bookmyshow`` command line: schema migrations, the outbox relay, search rebuilds and the
+reference web app.
 
 .. code-block:: text
 
@@ -8,6 +9,7 @@
     bookmyshow outbox relay [--url URL] [--once] [--interval 1.0] [--batch-size 100]
                             [--publisher module:attribute]
     bookmyshow search reindex [--url URL] [--es-url URL] [--alias A] [--batch-size 500]
+    bookmyshow serve [--host 127.0.0.1] [--port 8000] [--workers 1] [--demo]
 
 ``--url`` defaults to the ``BOOKMYSHOW_DATABASE_URL`` environment variable (SQLAlchemy style:
 ``mysql+asyncmy://user:pass@host/db`` or ``sqlite+aiosqlite:///path/to/file.db``).
@@ -22,6 +24,14 @@ one JSON line — ``{"name": …, "occurred_at": …, "payload": {…}}`` — (:
 instead, or a class or factory that builds one without arguments.  With ``--once`` it publishes
 what is pending, batch after batch, and exits; otherwise it keeps relaying every ``--interval``
 seconds until SIGINT or SIGTERM, finishing the batch in progress.  Logs go to standard error.
+
+``serve`` runs the reference app (:mod:`bookmyshow.app`, extra ``app``) with uvicorn, configured
+from the environment (:meth:`bookmyshow.app.AppConfig.from_env`); it stops gracefully on SIGINT
+or SIGTERM.  Outside demo mode it needs ``BOOKMYSHOW_JWT_SECRET`` and refuses to start without
+it.  ``--demo`` seeds the showcase (:func:`bookmyshow.demo.seed_showcase`) at start, prints the
+URL and the demo accounts, and runs one worker: the demo lives in memory unless
+``BOOKMYSHOW_DATABASE_URL`` names a database, which is then migrated to the head first.  With
+``--workers N`` each worker process builds its own app from the environment.
 
 ``search reindex`` rebuilds the Elasticsearch index from the database without downtime: every
 stored movie is loaded into a new versioned index, which then takes the alias in one atomic
@@ -71,6 +81,14 @@ _PROG: Final = "bookmyshow"
 _SQL_MODULES: Final = frozenset({"sqlalchemy", "alembic", "cattrs", "aiosqlite", "asyncmy"})
 _SQL_BACKENDS: Final = frozenset({"sql", "mysql", "mariadb", "sqlite"})
 _SEARCH_MODULES: Final = frozenset({"elasticsearch", "elastic_transport", "aiohttp"})
+_APP_MODULES: Final = frozenset(
+    {"litestar", "uvicorn", "msgspec", "segno", "prometheus_client", "multipart"}
+)
+_MAX_PORT: Final = 65535
+_MAX_WORKERS: Final = 256
+_APP_FACTORY: Final = "bookmyshow.app.factory:create_app"
+"""What each worker imports and calls when there are several (``create_app()`` reads the
+environment)."""
 _USAGE: Final = 2
 _FAILED: Final = 1
 _INTERRUPTED: Final = 130
@@ -131,12 +149,27 @@ def _batch_size(text: str) -> int:
     return int(text)
 
 
+def _port(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= _MAX_PORT:
+        raise argparse.ArgumentTypeError(f"not a port from 1 to {_MAX_PORT}: {text!r}")
+    return int(text)
+
+
+def _workers(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= _MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"not a worker count from 1 to {_MAX_WORKERS}: {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=_PROG,
-        description="bookmyshow: database migrations, the outbox relay and search rebuilds.",
+        description="bookmyshow: database migrations, the outbox relay, search rebuilds and the "
+        "web app.",
     )
-    commands = parser.add_subparsers(dest="group", required=True, metavar="{db,outbox,search}")
+    commands = parser.add_subparsers(
+        dest="group", required=True, metavar="{db,outbox,search,serve}"
+    )
     url_help = f"database URL (default: ${DATABASE_URL_ENV})"
 
     db = commands.add_parser("db", help="migrate the database schema")
@@ -184,6 +217,23 @@ def _parser() -> argparse.ArgumentParser:
     reindex.add_argument("--alias", default=None, help="index alias (default: bookmyshow-movies)")
     reindex.add_argument(
         "--batch-size", type=_batch_size, default=500, help="movies per batch (default: 500)"
+    )
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web app with uvicorn (settings from BOOKMYSHOW_* variables)",
+        description="Run the reference web app with uvicorn; SIGINT or SIGTERM stops it. "
+        "Settings come from the BOOKMYSHOW_* environment variables; outside --demo "
+        "BOOKMYSHOW_JWT_SECRET is required.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to bind (default: 8000)")
+    serve.add_argument("--workers", type=_workers, default=1, help="worker processes (default: 1)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed the demo showcase and print its accounts; one worker, data in memory unless "
+        f"${DATABASE_URL_ENV} is set",
     )
     return parser
 
@@ -323,6 +373,86 @@ def _stopping_on_signals(stop: asyncio.Event) -> Iterator[None]:
             loop.remove_signal_handler(number)
 
 
+def _serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Check the configuration, prepare a demo database, then hand over to uvicorn."""
+    import uvicorn  # noqa: PLC0415 - app extra
+
+    from bookmyshow.app import AppConfig, create_app  # noqa: PLC0415 - app extra
+
+    try:
+        # Fails fast (no secret, a bad variable) before binding anything.
+        config = AppConfig.from_env(demo=args.demo)
+    except InvalidInput as exc:
+        return _fail(f"{exc.field}: {exc.reason}", _USAGE)
+    workers = args.workers
+    if args.demo:
+        if workers != 1:
+            sys.stderr.write(f"{_PROG}: --demo runs one worker (its data is per process)\n")
+            workers = 1
+        url = config.settings.database_url
+        if url is not None:
+            status = _run(lambda: _db("upgrade", url, "head", sys.stderr))
+            if status:
+                return status
+        out.write(_demo_banner(args.host, args.port, persistent=url is not None))
+        out.flush()
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "info"}
+    try:
+        with _sigterm_as_interrupt():
+            if workers == 1:
+                uvicorn.run(create_app(config), **options)
+            else:
+                # Each worker process imports the factory and builds its app from the environment.
+                uvicorn.run(_APP_FACTORY, factory=True, workers=workers, **options)
+    except SystemExit as exc:  # uvicorn exits so when the app fails to start
+        return exc.code if isinstance(exc.code, int) else _FAILED
+    return 0
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While the block runs, SIGTERM raises KeyboardInterrupt, as SIGINT does.
+
+    uvicorn shuts down gracefully on either signal and then raises the signal again for the
+    previous handler; Python's default for SIGINT is an exception uvicorn catches, but the
+    default for SIGTERM would kill the process (status -15) after a clean shutdown.
+    """
+
+    def interrupt(_number: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: signals are not ours to handle
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _demo_banner(host: str, port: int, *, persistent: bool) -> str:
+    from bookmyshow.demo import (  # noqa: PLC0415 - only the demo needs it
+        DEMO_ADMIN_EMAIL,
+        DEMO_CUSTOMER_EMAIL,
+        DEMO_PASSWORD,
+        DEMO_STAFF_EMAIL,
+    )
+
+    # A wildcard bind address is no place to browse to: show the loopback of its family.
+    shown = "127.0.0.1" if host in {"", "0.0.0.0"} else ("::1" if host == "::" else host)
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    where = f"the database in ${DATABASE_URL_ENV}" if persistent else "in memory (gone at exit)"
+    return (
+        f"bookmyshow demo at {base}/  (API docs: {base}/schema)\n"
+        f"  customer     {DEMO_CUSTOMER_EMAIL}  password: {DEMO_PASSWORD}\n"
+        f"  admin        {DEMO_ADMIN_EMAIL}  password: {DEMO_PASSWORD}\n"
+        f"  theater staff  {DEMO_STAFF_EMAIL}  password: {DEMO_PASSWORD}\n"
+        f"  data         {where}\n"
+    )
+
+
 # -- entry point ------------------------------------------------------------------------------
 
 
@@ -363,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else _USAGE)
     out = sys.stdout
     try:
+        if args.group == "serve":
+            return _serve(args, out)
         url = _url(args.url)
         if args.group == "outbox":
             if not logging.getLogger().handlers:
@@ -380,6 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageError as exc:
         return _fail(str(exc), _USAGE)
     except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.partition(".")[0] in _APP_MODULES:
+            return _fail(f"{exc.name} is not installed: pip install 'bookmyshow[app]'", _FAILED)
         if exc.name is not None and exc.name.partition(".")[0] in _SEARCH_MODULES:
             return _fail(
                 f"{exc.name} is not installed: pip install 'bookmyshow[elasticsearch]'", _FAILED
