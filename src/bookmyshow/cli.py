@@ -444,13 +444,18 @@ def _demo_banner(host: str, port: int, *, persistent: bool) -> str:
     shown = "127.0.0.1" if host in {"", "0.0.0.0"} else ("::1" if host == "::" else host)
     base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
     where = f"the database in ${DATABASE_URL_ENV}" if persistent else "in memory (gone at exit)"
-    return (
-        f"bookmyshow demo at {base}/  (API docs: {base}/schema)\n"
-        f"  customer     {DEMO_CUSTOMER_EMAIL}  password: {DEMO_PASSWORD}\n"
-        f"  admin        {DEMO_ADMIN_EMAIL}  password: {DEMO_PASSWORD}\n"
-        f"  theater staff  {DEMO_STAFF_EMAIL}  password: {DEMO_PASSWORD}\n"
-        f"  data         {where}\n"
+    accounts = (
+        ("customer", DEMO_CUSTOMER_EMAIL),
+        ("admin", DEMO_ADMIN_EMAIL),
+        ("staff", DEMO_STAFF_EMAIL),
     )
+    width = max(len(email) for _, email in accounts)
+    lines = [f"bookmyshow demo at {base}/  (API docs: {base}/schema)"]
+    lines += [
+        f"  {role:<9} {email:<{width}}  password: {DEMO_PASSWORD}" for role, email in accounts
+    ]
+    lines.append(f"  {'data':<9} {where}")
+    return "\n".join(lines) + "\n"
 
 
 # -- entry point ------------------------------------------------------------------------------
