@@ -161,7 +161,9 @@ async def update_movie(
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
-async def retire_movie(ticketing: _Ticketing, principal: Principal, movie_id: str) -> AdminMovieRead:
+async def retire_movie(
+    ticketing: _Ticketing, principal: Principal, movie_id: str
+) -> AdminMovieRead:
     """Retire a movie (status ``inactive``): it keeps its shows and reviews but gets no new shows.
 
     Retiring a retired movie changes nothing.  Platform admins only; 404 for an unknown movie.
