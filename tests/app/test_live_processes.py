@@ -1,0 +1,232 @@
+"""The live seat map across processes: two app servers (``uvicorn``, configured from the
+environment like a deployment) share one MariaDB database and one Redis; a viewer connected to
+one server sees a hold made through the other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+
+import httpx
+import pytest
+
+from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher
+from bookmyshow.adapters.redis import connect as connect_redis
+from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
+from bookmyshow.adapters.sql.database import create_database
+from bookmyshow.adapters.sql.migrate import upgrade
+from bookmyshow.bootstrap import ENV_PREFIX, bootstrap, hybrid_ports
+from tests.app.api import EMAILS
+from tests.app.live_server import next_json, open_live
+from tests.app.server import free_port
+from tests.redis_backends import drop_namespace
+from tests.services.world import PASSWORD, World, build_world
+
+pytestmark = pytest.mark.timeout(240)
+
+_MARIADB_HOST: Final = os.environ.get("BOOKMYSHOW_MARIADB_HOST", "127.0.0.1")
+_MARIADB_PORT: Final = int(os.environ.get("BOOKMYSHOW_MARIADB_PORT", "3306"))
+_MARIADB_USER: Final = os.environ.get("BOOKMYSHOW_MARIADB_USER", "root")
+_JWT_SECRET: Final = "p" * 32
+_START_TIMEOUT_S: Final = 60.0
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+async def _admin(statement: str) -> None:
+    database = create_database(
+        f"mysql+asyncmy://{_MARIADB_USER}@{_MARIADB_HOST}:{_MARIADB_PORT}/mysql"
+    )
+    try:
+        async with database.writer.connect() as connection:
+            await connection.exec_driver_sql(statement)
+            await connection.commit()
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def fresh_mariadb() -> AsyncIterator[str]:
+    """A new MariaDB database of this test's own, migrated; dropped afterwards."""
+    if not _reachable(_MARIADB_HOST, _MARIADB_PORT):
+        pytest.skip(f"MariaDB is unreachable at {_MARIADB_HOST}:{_MARIADB_PORT}")
+    name = f"bms_live_{uuid.uuid4().hex[:12]}"
+    await _admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
+    url = f"mysql+asyncmy://{_MARIADB_USER}@{_MARIADB_HOST}:{_MARIADB_PORT}/{name}"
+    try:
+        await upgrade(url)
+        yield url
+    finally:
+        await _admin(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+async def shared_namespace(redis_url: str) -> AsyncIterator[str]:
+    """A Redis key namespace of this test's own, dropped afterwards."""
+    namespace = f"t{uuid.uuid4().hex[:12]}"
+    yield namespace
+    client = connect_redis(redis_url)
+    try:
+        await drop_namespace(client, namespace)
+    finally:
+        await client.aclose()
+
+
+def server_environment(database_url: str, redis_url: str, namespace: str) -> dict[str, str]:
+    """The environment of an app process: this one's, minus every ``BOOKMYSHOW_`` variable,
+    plus the shared backends, the shared JWT secret, no sweep and no rate limits."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)}
+    env.update(
+        {
+            f"{ENV_PREFIX}DATABASE_URL": database_url,
+            f"{ENV_PREFIX}REDIS_URL": redis_url,
+            f"{ENV_PREFIX}REDIS_NAMESPACE": namespace,
+            f"{ENV_PREFIX}JWT_SECRET": _JWT_SECRET,
+            f"{ENV_PREFIX}MAINTENANCE_SECONDS": "0",
+            f"{ENV_PREFIX}RATE_LIMITS": "off",
+        }
+    )
+    return env
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@contextmanager
+def app_servers(
+    count: int, env: Mapping[str, str], logs: Path
+) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
+    """Start ``count`` uvicorn processes serving ``bookmyshow.app:create_app`` (built from
+    ``env``) on free loopback ports; yield their ``host:port`` and process; kill them after."""
+    started: list[tuple[str, subprocess.Popen[bytes]]] = []
+    try:
+        for index in range(count):
+            port = free_port()
+            with (logs / f"app-{index}.log").open("wb") as log:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "--factory",
+                        "bookmyshow.app:create_app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    env=dict(env),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((f"127.0.0.1:{port}", process))
+        yield started
+    finally:
+        for _, process in started:
+            _stop(process)
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
+
+
+async def wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll ``GET /health`` until the process answers; fail with its log if it exits or takes
+    longer than a minute."""
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    async with httpx.AsyncClient(base_url=f"http://{address}", timeout=2) as client:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"app process on {address} exited: {_tail(log)}")
+            try:
+                if (await client.get("/health")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
+            if time.monotonic() > deadline:
+                pytest.fail(f"app process on {address} did not start: {_tail(log)}")
+            await asyncio.sleep(0.1)
+
+
+async def seed(database_url: str, redis_url: str, namespace: str) -> World:
+    """The test world, written through the library into the shared database and Redis (with
+    fast password hashing: a hash carries its own parameters, so the servers verify it)."""
+    database = create_database(database_url)
+    redis = connect_redis(redis_url)
+    ports = hybrid_ports(
+        database,
+        redis,
+        namespace=namespace,
+        passwords=ScryptPasswordHasher.fast_for_tests(),
+        token_secret=_JWT_SECRET.encode(),
+    )
+    try:
+        # The world's show starts two days after its clock's 2030 start: in the real future.
+        return await build_world(bootstrap(ports), ManualClock())
+    finally:
+        updates = ports.seat_updates
+        if isinstance(updates, RedisSeatUpdates):
+            await updates.aclose()
+        await redis.aclose()
+        await database.dispose()
+
+
+async def test_a_viewer_of_one_process_sees_a_hold_made_through_another(
+    fresh_mariadb: str, redis_url: str, shared_namespace: str, tmp_path: Path
+) -> None:
+    """With two app processes on one database and one Redis, a hold made through process A's
+    API reaches a viewer connected to process B's live seat map."""
+    world = await seed(fresh_mariadb, redis_url, shared_namespace)
+    show_id = world.show.show_id
+    env = server_environment(fresh_mariadb, redis_url, shared_namespace)
+    with app_servers(2, env, tmp_path) as servers:
+        for index, (address, process) in enumerate(servers):
+            await wait_until_serving(address, process, tmp_path / f"app-{index}.log")
+        (a, _), (b, _) = servers
+        async with httpx.AsyncClient(base_url=f"http://{a}", timeout=30) as http_a:
+            for address in (a, b):
+                ready = await http_a.get(f"http://{address}/ready")
+                assert ready.status_code == 200, ready.text
+                assert ready.json()["backends"] == {"database": "ok", "redis": "ok"}
+            async with open_live(b, show_id) as viewer:
+                assert await next_json(viewer) == {"type": "hello", "show_id": show_id}
+                login = await http_a.post(
+                    "/api/auth/login", json={"email": EMAILS["alice"], "password": PASSWORD}
+                )
+                assert login.status_code == 200, login.text
+                token = login.json()["access_token"]
+                held = await http_a.post(
+                    f"/api/shows/{show_id}/holds",
+                    json={"seats": ["B2", "B3"]},
+                    headers={"Authorization": f"Bearer {token}"},
+                )
+                assert held.status_code == 201, held.text
+                message = await next_json(viewer, timeout_s=20)
+                assert message["type"] == "seats"
+                assert message["show_id"] == show_id
+                assert message["kind"] == "held"
+                assert message["seats"] == ["B2", "B3"]
