@@ -115,6 +115,12 @@ function showStart(listing) {
   return listing.local_starts_at || listing.starts_at;
 }
 
+/** A show's format and language, leaving out a format its screen is named after ("IMAX"). */
+function formatAndLanguage(listing) {
+  const format = listing.format !== listing.screen_name ? listing.format : null;
+  return [format, listing.language].filter(Boolean);
+}
+
 function seatLabel(seat) {
   return seat.seat_id || seat.label;
 }
@@ -127,9 +133,40 @@ function categoryColour(name) {
 // ---------------------------------------------------------------------------------------------
 // Errors and announcements
 
+// Plain words for the errors a customer meets; any other error shows the API's own message.
+const FRIENDLY = {
+  coupon_rejected: (d) => `Coupon ${d.coupon_code || ""} cannot be used here${d.reason && d.reason !== "unknown" ? ` (${titleCase(d.reason).toLowerCase()})` : ": no such coupon"}.`,
+  coupon_limit_reached: () => "This coupon has been used up.",
+  coupon_user_limit_reached: () => "You have already used this coupon.",
+  seats_unavailable: (d) => `Sorry, ${listOf(d.seats) || "those seats"} just went to someone else. Pick other seats.`,
+  not_enough_seats: (d) => `Only ${d.available} seat${d.available === 1 ? " is" : "s are"} left${d.category ? ` in ${titleCase(d.category)}` : ""}.`,
+  seats_not_together: () => "Those seats cannot be found together. Try fewer seats or another category.",
+  orphan_seat: (d) => `That would leave ${listOf(d.seats) || "a seat"} stranded on its own. Pick seats next to it or leave one more gap.`,
+  hold_expired: () => "Your hold expired and the seats went back on sale. Pick them again.",
+  hold_not_found: () => "Your hold has ended. Pick the seats again.",
+  hold_limit_exceeded: () => "You are holding too many seats. Release some first.",
+  invalid_credentials: () => "That e-mail and password do not match an account.",
+  email_taken: () => "An account with this e-mail already exists. Log in instead.",
+  weak_password: () => "Choose a password of 8 to 128 characters that is not your e-mail.",
+  rate_limited: (d) => `Too many tries. Wait ${Math.ceil(d.retry_after_seconds || 60)} seconds and try again.`,
+  not_cancellable: (d) => `This booking cannot be cancelled${d.detail ? `: ${d.detail}` : "."}`,
+  show_not_bookable: () => "This show can no longer be booked.",
+  token_expired: () => "Your session has expired. Log in again.",
+  network_error: () => "The server cannot be reached. Check your connection.",
+};
+
+function listOf(values) {
+  return Array.isArray(values) ? [...values].sort().join(", ") : "";
+}
+
+function describe(error) {
+  if (!(error instanceof ApiError)) return "Something went wrong. Please try again.";
+  const words = FRIENDLY[error.code];
+  return words ? words(error.details || {}) : error.message;
+}
+
 function showError(error) {
-  const message =
-    error instanceof ApiError ? error.message : "Something went wrong. Please try again.";
+  const message = describe(error);
   $("error-text").textContent = message;
   $("error").dataset.code = error instanceof ApiError ? error.code : "client_error";
   show($("error"), true);
@@ -183,7 +220,6 @@ function renderAccount() {
   const session = currentSession();
   const signedIn = Boolean(session);
   show($("auth-panel"), !signedIn);
-  show($("login-open"), !signedIn);
   show($("logout-button"), signedIn);
   show($("bookings-button"), signedIn);
   show($("whoami"), signedIn);
@@ -248,11 +284,6 @@ function wireAccount() {
     show($("register-form"), false);
     show($("login-form"), true);
     $("auth-title").textContent = "Log in to book";
-    $("login-email").focus();
-  });
-  $("login-open").addEventListener("click", () => {
-    show($("auth-panel"), true);
-    $("auth-panel").scrollIntoView({ behavior: "smooth", block: "start" });
     $("login-email").focus();
   });
   $("logout-button").addEventListener("click", () => {
@@ -401,7 +432,7 @@ function showButton(listing) {
   const prices = (listing.categories || []).map((c) => c.price).filter(Boolean);
   const cheapest = prices.reduce((a, b) => (a && a.paise <= b.paise ? a : b), null);
   const selected = state.show && state.show.show_id === listing.show_id;
-  const detail = [listing.screen_name, listing.format, listing.language].filter(Boolean).join(" · ");
+  const detail = [listing.screen_name, ...formatAndLanguage(listing)].filter(Boolean).join(" · ");
   return el(
     "button",
     {
@@ -436,6 +467,7 @@ function wireBrowsing() {
 // The seat map
 
 async function openShow(showId) {
+  delete $("theatre").dataset.centred;
   if (state.hold && state.hold.show_id !== showId) {
     await releaseHold({ quiet: true });
   }
@@ -511,7 +543,7 @@ function renderSeatMap(rows, bookable) {
   $("show-summary").textContent = [
     [listing.theater_name, listing.screen_name].filter(Boolean).join(", "),
     when,
-    [listing.format, listing.language].filter(Boolean).join(" · "),
+    formatAndLanguage(listing).join(" · "),
   ]
     .filter(Boolean)
     .join("  ·  ");
@@ -524,6 +556,13 @@ function renderSeatMap(rows, bookable) {
 
   const map = $("seat-map");
   state.buttons = new Map();
+  // One grid for every row: a seat's column counts cells from the row's left end (aisles
+  // included), so seats and aisles line up across rows as the screen's layout draws them.
+  const columnOf = (seat, i) => (typeof seat.column === "number" ? seat.column : i);
+  const columns = rows.flatMap((row) => row.seats.map(columnOf));
+  const first = columns.length ? Math.min(...columns) : 0;
+  const width = columns.length ? Math.max(...columns) - first + 1 : 1;
+  map.style.setProperty("--columns", String(width));
   let lastCategory = null;
   const children = [];
   for (const row of rows) {
@@ -541,14 +580,10 @@ function renderSeatMap(rows, bookable) {
       );
       lastCategory = rowCategory;
     }
-    const columns = row.seats.map((s, i) => (typeof s.column === "number" ? s.column : i));
-    const first = Math.min(...columns);
-    const width = Math.max(...columns) - first + 1;
     const grid = el("div", { className: "seat-row-seats" });
-    grid.style.setProperty("--columns", String(width));
     row.seats.forEach((seat, i) => {
       const button = seatButton(state.seats.get(seatLabel(seat)), bookable);
-      button.style.gridColumn = String(columns[i] - first + 1);
+      button.style.gridColumn = String(columnOf(seat, i) - first + 1);
       grid.append(button);
     });
     children.push(
@@ -563,8 +598,21 @@ function renderSeatMap(rows, bookable) {
   }
   map.replaceChildren(...children);
   map.dataset.bookable = String(bookable);
+  show($("legend-wheelchair"), [...state.seats.values()].some((seat) => seat.wheelchair));
   renderLegend();
   refreshSeatActions();
+  window.requestAnimationFrame(centreHall);
+}
+
+/** A hall wider than the screen scrolls sideways: start in its middle and say so. */
+function centreHall() {
+  const theatre = $("theatre");
+  const overflow = theatre.scrollWidth - theatre.clientWidth;
+  show($("scroll-hint"), overflow > 1);
+  if (overflow > 1 && !theatre.dataset.centred) {
+    theatre.scrollLeft = overflow / 2;
+    theatre.dataset.centred = "true";
+  }
 }
 
 function seatButton(seat, bookable) {
@@ -990,6 +1038,17 @@ function wireCheckout() {
 // ---------------------------------------------------------------------------------------------
 // The e-ticket and my bookings
 
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/**
+ * The server's SVG markup as an image URL.  Shown as an <img>, never inserted as markup, so
+ * nothing in it can run; an image document needs the SVG namespace that inline SVG omits.
+ */
+function svgDataUrl(markup) {
+  const svg = /^\s*<svg\b[^>]*\bxmlns=/.test(markup) ? markup : markup.replace(/<svg\b/, `<svg xmlns="${SVG_NS}"`);
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
 async function openTicket(bookingId) {
   const ticket = await api("GET", `/api/bookings/${encodeURIComponent(bookingId)}/ticket`);
   $("ticket-movie").textContent = ticket.movie_title || ticket.movie || "";
@@ -1001,7 +1060,7 @@ async function openTicket(bookingId) {
   $("ticket-paid").textContent = money(ticket.total) || "—";
   $("ticket-code").textContent = ticket.booking_code;
   const qr = $("ticket-qr");
-  qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(ticket.qr_svg)}`;
+  qr.src = svgDataUrl(ticket.qr_svg);
   qr.alt = `QR code of booking ${ticket.booking_code}`;
   $("ticket-panel").dataset.bookingId = bookingId;
   show($("bookings-panel"), false);
@@ -1188,6 +1247,9 @@ function start() {
   wireCheckout();
   wireBookings();
   renderAccount();
+  window.addEventListener("resize", () => {
+    if (!$("booking-area").hidden) centreHall();
+  });
   document.body.dataset.ready = "false";
   action(null, loadCities).finally(() => {
     document.body.dataset.ready = "true";
