@@ -9,6 +9,7 @@ a theater admin reads and checks in the bookings of their theaters; a platform a
 
 from __future__ import annotations
 
+import io
 from typing import Annotated, Any, ClassVar, Final
 
 import segno
@@ -18,8 +19,14 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.config import AppConfig
-from bookmyshow.app.dependencies import BEARER, IDEMPOTENCY_HEADER, idempotency_key, limit
+from bookmyshow.app.dependencies import (
+    BEARER,
+    IDEMPOTENCY_HEADER,
+    ConfigDep,
+    TicketingDep,
+    idempotency_key,
+    limit,
+)
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.bookings import (
     BookingRead,
@@ -29,7 +36,6 @@ from bookmyshow.app.schemas.bookings import (
     RefundPreviewRead,
     TicketRead,
 )
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.booking import BookingStatus
 from bookmyshow.domain.errors import DomainError
 from bookmyshow.domain.users import Principal
@@ -51,6 +57,8 @@ __all__ = [
 _TAGS: Final = ["bookings"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _BOOKING: Final = "/api/bookings/{booking_id:str}"
+_QR_SCALE: Final = 4
+_QR_BORDER: Final = 4
 _TICKETED: Final = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN})
 
 IdempotencyHeader = Annotated[
@@ -76,11 +84,24 @@ class TicketNotAvailable(DomainError):
 
 
 def qr_svg(text: str) -> str:
-    """An SVG image (no XML declaration, to inline in HTML) of a QR code of ``text``.
+    """An SVG image of a QR code of ``text``: 4 pixels per module, a 4-module quiet zone.
 
-    Always a full-size QR code, never a Micro QR, which many scanners cannot read.
+    Standalone (it declares the SVG namespace) and, without an XML declaration, also fit to
+    inline in HTML.  Always a full-size QR code, never a Micro QR, which many scanners cannot
+    read.
     """
-    return segno.make_qr(text, error="m").svg_inline(scale=4, border=4)
+    out = io.BytesIO()
+    segno.make_qr(text, error="m").save(
+        out,
+        kind="svg",
+        xmldecl=False,
+        svgns=True,
+        nl=False,
+        scale=_QR_SCALE,
+        border=_QR_BORDER,
+        title=text,
+    )
+    return out.getvalue().decode()
 
 
 @post(
@@ -95,8 +116,8 @@ async def checkout(
     request: Request[Any, Any, Any],
     *,
     data: CheckoutCreate,
-    ticketing: Ticketing,
-    config: AppConfig,
+    ticketing: TicketingDep,
+    config: ConfigDep,
     principal: Principal,
     idempotency: IdempotencyHeader = None,
 ) -> BookingRead:
@@ -133,7 +154,7 @@ async def pay_booking(
     *,
     booking_id: str,
     data: PaymentCreate,
-    ticketing: Ticketing,
+    ticketing: TicketingDep,
     principal: Principal,
     idempotency: IdempotencyHeader = None,
 ) -> BookingRead:
@@ -159,10 +180,14 @@ async def pay_booking(
     operation_id="listBookings",
     tags=_TAGS,
     security=_SECURITY,
-    responses=error_responses(401),
+    responses=error_responses(401, 403),
 )
-async def list_bookings(ticketing: Ticketing, principal: Principal) -> list[BookingRead]:
-    """The caller's own bookings, newest first, whatever their status."""
+async def list_bookings(ticketing: TicketingDep, principal: Principal) -> list[BookingRead]:
+    """The caller's own bookings, newest first, whatever their status.
+
+    403 ``permission_denied`` for a theater admin, who buys no tickets (the library grants
+    theater admins bookings of their theaters one by one, not a list of their own).
+    """
     return [BookingRead.of(b) for b in await ticketing.bookings.of_user(principal)]
 
 
@@ -173,7 +198,9 @@ async def list_bookings(ticketing: Ticketing, principal: Principal) -> list[Book
     security=_SECURITY,
     responses=error_responses(401, 403, 404),
 )
-async def get_booking(booking_id: str, ticketing: Ticketing, principal: Principal) -> BookingRead:
+async def get_booking(
+    booking_id: str, ticketing: TicketingDep, principal: Principal
+) -> BookingRead:
     """The booking, for its customer, an admin of its theater, or a platform admin (else
     403 ``permission_denied``)."""
     return BookingRead.of(await ticketing.bookings.get(principal, booking_id))
@@ -186,7 +213,7 @@ async def get_booking(booking_id: str, ticketing: Ticketing, principal: Principa
     security=_SECURITY,
     responses=error_responses(401, 403, 404, 409),
 )
-async def get_ticket(booking_id: str, ticketing: Ticketing, principal: Principal) -> TicketRead:
+async def get_ticket(booking_id: str, ticketing: TicketingDep, principal: Principal) -> TicketRead:
     """The e-ticket: movie, theater, screen, local start time, seats and a QR code (SVG) of the
     booking code to scan at the entrance.  409 ``ticket_not_available`` unless the booking is
     confirmed or checked in; who may read it as for the booking."""
@@ -206,7 +233,7 @@ async def get_ticket(booking_id: str, ticketing: Ticketing, principal: Principal
     responses=error_responses(401, 403, 404, 409),
 )
 async def preview_cancellation(
-    booking_id: str, ticketing: Ticketing, principal: Principal
+    booking_id: str, ticketing: TicketingDep, principal: Principal
 ) -> RefundPreviewRead:
     """What cancelling the booking now would refund, itemized, without cancelling.
 
@@ -226,7 +253,7 @@ async def preview_cancellation(
     responses=error_responses(401, 403, 404, 409),
 )
 async def cancel_booking(
-    booking_id: str, ticketing: Ticketing, principal: Principal
+    booking_id: str, ticketing: TicketingDep, principal: Principal
 ) -> BookingRead:
     """Cancel the confirmed booking by the cancellation policy: its seats go back on sale and
     the refund is sent (``refunded`` once the gateway accepted it, else ``cancelled`` with the
@@ -242,7 +269,9 @@ async def cancel_booking(
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409),
 )
-async def check_in(data: CheckInCreate, ticketing: Ticketing, principal: Principal) -> BookingRead:
+async def check_in(
+    data: CheckInCreate, ticketing: TicketingDep, principal: Principal
+) -> BookingRead:
     """Admit the booking with this code, once: for admins of its theater and platform admins.
 
     422 ``invalid_booking_code`` for a mistyped code; 409 ``already_checked_in``,

@@ -10,23 +10,15 @@ from __future__ import annotations
 from typing import Final
 
 from litestar import delete, get, post
-from litestar.params import SkipValidation
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.config import AppConfig
-from bookmyshow.app.dependencies import BEARER, limit
+from bookmyshow.app.dependencies import BEARER, ConfigDep, TicketingDep, limit
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.holds import BestAvailableCreate, HoldCreate, HoldRead, QuoteRead
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.users import Principal
 
 __all__ = ["ROUTES", "extend_hold", "get_hold", "hold_seats", "quote_hold", "release_hold"]
-
-# The wired library and the configuration are not request data: Litestar must pass them through
-# as they are (msgspec cannot even describe some of their field types).
-TicketingDep = SkipValidation[Ticketing]
-ConfigDep = SkipValidation[AppConfig]
 
 _TAGS: Final = ["holds"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
