@@ -7,11 +7,12 @@ token) or ``viewer: Principal | None`` (anonymous allowed, a bad token still 401
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Annotated, Any, Final, TypeAlias
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.params import Dependency
 
 from bookmyshow.app.config import AppConfig, RateLimit
 from bookmyshow.app.errors import NotAuthenticated
@@ -22,6 +23,8 @@ from bookmyshow.ports.rate_limit import check
 
 __all__ = [
     "BEARER",
+    "ConfigDep",
+    "TicketingDep",
     "IDEMPOTENCY_HEADER",
     "client_address",
     "dependencies",
@@ -37,6 +40,14 @@ BEARER: Final = "bearer"
 """The name of the OpenAPI security scheme; routes that need a token list ``[{BEARER: []}]``."""
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
+
+# Litestar validates injected values against their annotation with msgspec, which cannot model the
+# library's objects (the pricing rules hold ``Money | Fraction`` unions) and has nothing to check
+# in them: they come from the app itself.  Handlers and providers take these aliases instead.
+TicketingDep: TypeAlias = Annotated[Ticketing, Dependency(skip_validation=True)]
+"""``ticketing: TicketingDep`` in a handler receives the wired library."""
+ConfigDep: TypeAlias = Annotated[AppConfig, Dependency(skip_validation=True)]
+"""``config: ConfigDep`` in a handler receives the app's configuration."""
 
 
 def provide_ticketing(state: State) -> Ticketing:
@@ -61,7 +72,9 @@ def _token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-async def provide_viewer(request: Request[Any, Any, Any], ticketing: Ticketing) -> Principal | None:
+async def provide_viewer(
+    request: Request[Any, Any, Any], ticketing: TicketingDep
+) -> Principal | None:
     """The caller if it sent an access token, else ``None``; a bad token is 401, not anonymous."""
     token = _token(request)
     if token is None:
@@ -69,7 +82,7 @@ async def provide_viewer(request: Request[Any, Any, Any], ticketing: Ticketing) 
     return await ticketing.accounts.authenticate(token)
 
 
-async def provide_principal(request: Request[Any, Any, Any], ticketing: Ticketing) -> Principal:
+async def provide_principal(request: Request[Any, Any, Any], ticketing: TicketingDep) -> Principal:
     """The caller; 401 (``not_authenticated``, ``invalid_token``, ``token_expired``) without a
     valid access token."""
     token = _token(request)
