@@ -155,8 +155,13 @@ const FRIENDLY = {
   network_error: () => "The server cannot be reached. Check your connection.",
 };
 
+/** Seat labels as people read them: by row, then by number (A2 before A10). */
+function seatList(labels) {
+  return [...labels].sort((a, b) => a.localeCompare(b, "en", { numeric: true })).join(", ");
+}
+
 function listOf(values) {
-  return Array.isArray(values) ? [...values].sort().join(", ") : "";
+  return Array.isArray(values) ? seatList(values) : "";
 }
 
 function describe(error) {
@@ -701,7 +706,7 @@ function refreshSeatActions() {
     hold.disabled = count === 0;
   }
   hold.textContent = count
-    ? `Hold ${count} seat${count === 1 ? "" : "s"} (${[...state.selected].sort().join(", ")})`
+    ? `Hold ${count} seat${count === 1 ? "" : "s"} (${seatList(state.selected)})`
     : "Hold selected seats";
   $("clear-selection").disabled = count === 0;
 }
@@ -735,7 +740,7 @@ function applyChange(message) {
   renderLegend();
   refreshSeatActions();
   if (lost.length) {
-    announce(`Seat${lost.length === 1 ? "" : "s"} ${lost.join(", ")} just went to someone else.`);
+    announce(`Seat${lost.length === 1 ? "" : "s"} ${seatList(lost)} just went to someone else.`);
   } else if (message.seats && message.seats.length) {
     const n = message.seats.length;
     const verb = { held: "taken", sold: "sold", released: "freed", expired: "freed", returned: "back on sale" }[
@@ -832,7 +837,7 @@ async function holdSeats(body, button) {
   for (const label of state.seats.keys()) paintSeat(label);
   renderLegend();
   const placed = hold.placement ? ` in ${titleCase(hold.placement.category)}` : "";
-  announce(`Held ${hold.seats.join(", ")}${placed}.`);
+  announce(`Held ${seatList(hold.seats)}${placed}.`);
   state.quote = null;
   try {
     await loadQuote();
@@ -884,7 +889,7 @@ async function releaseHold({ quiet = false } = {}) {
   }
   renderLegend();
   renderHold();
-  if (!quiet) announce(`Released ${hold.seats.join(", ")}.`);
+  if (!quiet) announce(`Released ${seatList(hold.seats)}.`);
 }
 
 function holdLapsed() {
@@ -896,13 +901,56 @@ function holdLapsed() {
   showError(new ApiError(409, "hold_expired", "Your hold expired and the seats went back on sale. Pick them again."));
 }
 
+const HOLD_KEY = "bookmyshow.hold";
+
+/** Remember the open hold for this tab, so a reload can pick it up again. */
+function rememberHold(hold) {
+  try {
+    if (hold) {
+      sessionStorage.setItem(HOLD_KEY, JSON.stringify({ show_id: hold.show_id, hold_id: hold.hold_id }));
+    } else {
+      sessionStorage.removeItem(HOLD_KEY);
+    }
+  } catch {
+    // Without storage a reload just forgets the hold; it lapses on its own.
+  }
+}
+
+/** After a reload: reopen the show of this tab's hold if it is still live. */
+async function restoreHold() {
+  let saved = null;
+  try {
+    saved = JSON.parse(sessionStorage.getItem(HOLD_KEY) || "null");
+  } catch {
+    saved = null;
+  }
+  if (!saved || !currentSession()) return;
+  let hold;
+  try {
+    hold = await api(
+      "GET",
+      `/api/shows/${encodeURIComponent(saved.show_id)}/holds/${encodeURIComponent(saved.hold_id)}`,
+    );
+  } catch (error) {
+    rememberHold(null);
+    if (error instanceof ApiError && error.status >= 400 && error.status < 500) return;
+    throw error;
+  }
+  state.hold = hold;
+  state.checkoutKey = newKey();
+  await openShow(hold.show_id);
+  await loadQuote();
+  renderHold();
+}
+
 function renderHold() {
   const hold = state.hold;
+  rememberHold(hold);
   show($("checkout-empty"), !hold);
   show($("hold-box"), Boolean(hold));
   window.clearInterval(state.holdTimer);
   if (!hold) return;
-  $("hold-seats").textContent = hold.seats.join(", ");
+  $("hold-seats").textContent = seatList(hold.seats);
   const quote = state.quote;
   const lines = quote ? quote.lines : [];
   $("quote-lines").replaceChildren(
@@ -927,8 +975,11 @@ function renderHold() {
   note.textContent = quote && quote.non_cancellable ? "With this coupon the booking cannot be cancelled." : "";
   show(note, Boolean(quote && quote.non_cancellable));
   $("pay-button").textContent = quote ? `Pay ${money(quote.total)}` : "Pay";
+  const extendable = Date.parse(hold.max_expires_at) > Date.parse(hold.expires_at);
   const tick = () => {
     const left = Math.max(0, Date.parse(hold.expires_at) - Date.now());
+    // Offered in the last two minutes, while the hold may still grow.
+    show($("extend-hold"), extendable && left < 120000 && left > 0);
     const minutes = Math.floor(left / 60000);
     const seconds = Math.floor((left % 60000) / 1000);
     $("hold-timer").textContent = `${minutes}:${String(seconds).padStart(2, "0")} left`;
@@ -1030,6 +1081,16 @@ function wireCheckout() {
     event.preventDefault();
     action($("pay-button"), pay);
   });
+  $("extend-hold").addEventListener("click", (event) => {
+    action(event.currentTarget, async () => {
+      const hold = state.hold;
+      if (!hold) return;
+      const path = `/api/shows/${encodeURIComponent(hold.show_id)}/holds/${encodeURIComponent(hold.hold_id)}`;
+      state.hold = { ...(await api("POST", `${path}/extension`)), placement: hold.placement };
+      renderHold();
+      announce("Your seats are held for longer.");
+    });
+  });
   $("release-hold").addEventListener("click", (event) => {
     action(event.currentTarget, () => releaseHold());
   });
@@ -1056,7 +1117,7 @@ async function openTicket(bookingId) {
     .filter(Boolean)
     .join(", ");
   $("ticket-when").textContent = longWhen(ticket.local_starts_at || ticket.starts_at);
-  $("ticket-seats").textContent = (ticket.seats || []).join(", ");
+  $("ticket-seats").textContent = seatList(ticket.seats || []);
   $("ticket-paid").textContent = money(ticket.total) || "—";
   $("ticket-code").textContent = ticket.booking_code;
   const qr = $("ticket-qr");
@@ -1115,7 +1176,7 @@ function fillBooking(item, booking) {
   const facts = [
     listing ? longWhen(showStart(listing)) : null,
     listing ? `${listing.theater_name}, ${listing.screen_name}` : null,
-    `Seats ${(booking.seats || []).join(", ")}`,
+    `Seats ${seatList(booking.seats || [])}`,
     booking.paid && booking.paid.paise ? `Paid ${money(booking.paid)}` : `Total ${money(booking.total)}`,
     booking.refunded && booking.refunded.paise ? `Refunded ${money(booking.refunded)}` : null,
     booking.refund_pending && booking.refund_pending.paise
@@ -1251,7 +1312,10 @@ function start() {
     if (!$("booking-area").hidden) centreHall();
   });
   document.body.dataset.ready = "false";
-  action(null, loadCities).finally(() => {
+  action(null, async () => {
+    await loadCities();
+    await restoreHold();
+  }).finally(() => {
     document.body.dataset.ready = "true";
   });
 }
