@@ -95,9 +95,17 @@ async def test_hold_body_gives_exactly_one_way_of_choosing(api: Api, body: dict[
     assert assert_error(response, 422, "invalid_input")["field"] == "seats"
 
 
-async def test_unknown_seat_is_invalid_input(api: Api) -> None:
-    """Holding a seat the screen does not have is 422 invalid_input."""
-    response = await api.call("POST", holds_path(api), "alice", json={"seats": ["Z9"]})
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param({"seats": ["Z9"]}, id="unknown-seat"),
+        pytest.param({"seats": []}, id="no-seats"),
+        pytest.param({"best_available": {"count": 0}}, id="zero-count"),
+    ],
+)
+async def test_hold_of_no_real_seat_is_invalid_input(api: Api, body: dict[str, Any]) -> None:
+    """Holding a seat the screen lacks, no seat at all, or zero best seats is 422."""
+    response = await api.call("POST", holds_path(api), "alice", json=body)
     assert_error(response, 422, "invalid_input")
 
 
