@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Final, cast
 
-from httpx import Response
+from httpx import ASGITransport, AsyncClient, Response
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from tests.services.world import PASSWORD, World
 
-__all__ = ["TOKEN_SECRET", "Api", "assert_error"]
+__all__ = ["TOKEN_SECRET", "Api", "assert_error", "asgi_client"]
 
 TOKEN_SECRET: Final = b"t" * 32
 """The secret the test wirings sign tokens with (see ``tests/services/backends.py``)."""
@@ -25,10 +27,43 @@ EMAILS: Final = {
 """The log-in of each actor of :class:`~tests.services.world.World`."""
 
 
+@asynccontextmanager
+async def asgi_client(app: Litestar) -> AsyncIterator[AsyncClient]:
+    """An HTTP client of ``app`` that runs it in the test's own event loop, lifespan included.
+
+    Litestar's test clients run the app in a thread with a loop of its own, where the database and
+    Redis connections the test opened (in its loop) cannot be used.  The lifespan runs in a task
+    of its own because it must end in the task it began in, and a fixture's teardown runs in
+    another.
+    """
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        waiter.cancel()
+        await task  # raises what made the start fail
+    # httpx types its ASGI app more narrowly than Litestar types its __call__.
+    transport = ASGITransport(app=cast("Any", app))
+    try:
+        async with AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        stop.set()
+        await task
+
+
 class Api:
     """The test client plus the world, with log-ins cached per actor."""
 
-    def __init__(self, client: AsyncTestClient[Litestar], world: World) -> None:
+    def __init__(self, client: AsyncClient, world: World) -> None:
         self.client = client
         self.world = world
         self._tokens: dict[str, str] = {}

@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Final
 
 import pytest
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from httpx import AsyncClient
 
 from bookmyshow.adapters.memory import ManualClock
 from bookmyshow.app import AppConfig, create_app
 from bookmyshow.bootstrap import Settings, Ticketing
-from tests.app.api import TOKEN_SECRET, Api
+from tests.app.api import TOKEN_SECRET, Api, asgi_client
 from tests.services.backends import JourneyBackend, sql_timeout_s
 from tests.services.world import World, build_world
 from tests.sql_backends import mariadb_scratch_url
@@ -85,14 +84,14 @@ def config() -> AppConfig:
 
 
 @pytest.fixture
-async def client(system: Ticketing, config: AppConfig) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """A test client of the app serving ``system``."""
-    async with AsyncTestClient(create_app(config, system=system)) as test_client:
+async def client(system: Ticketing, config: AppConfig) -> AsyncIterator[AsyncClient]:
+    """An HTTP client of the app serving ``system``, in the test's event loop."""
+    async with asgi_client(create_app(config, system=system)) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def api(client: AsyncTestClient[Litestar], world: World) -> Api:
+def api(client: AsyncClient, world: World) -> Api:
     """Calls of the app as the world's actors."""
     return Api(client, world)
 
@@ -102,5 +101,5 @@ async def memory_api(clock: ManualClock, config: AppConfig) -> AsyncIterator[Api
     """:fixture:`api` on the in-memory wiring only, for tests of the HTTP layer itself."""
     async with JourneyBackend(name="memory").system(clock=clock) as ticketing:
         world = await build_world(ticketing, clock)
-        async with AsyncTestClient(create_app(config, system=ticketing)) as test_client:
+        async with asgi_client(create_app(config, system=ticketing)) as test_client:
             yield Api(test_client, world)
