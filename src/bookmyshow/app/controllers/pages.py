@@ -10,15 +10,14 @@ from __future__ import annotations
 import functools
 import html
 from pathlib import Path
-from typing import Annotated, Final
+from typing import Final
 
 from litestar import MediaType, Response, get
 from litestar.datastructures import CacheControlHeader
-from litestar.params import Dependency
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.config import AppConfig
+from bookmyshow.app.dependencies import ConfigDep
 from bookmyshow.demo import DEMO_CUSTOMER_EMAIL, DEMO_PASSWORD
 
 __all__ = ["CONTENT_SECURITY_POLICY", "ROUTES", "STATIC_DIR"]
@@ -58,12 +57,8 @@ def _page(demo: bool) -> bytes:
     return page.replace(_DEMO_MARKER, filled.encode())
 
 
-# The configuration comes from the app itself: nothing to validate per request.
-_Config = Annotated[AppConfig, Dependency(skip_validation=True)]
-
-
 @get("/", include_in_schema=False, media_type=MediaType.HTML, sync_to_thread=False)
-def seat_page(config: _Config) -> Response[bytes]:
+def seat_page(config: ConfigDep) -> Response[bytes]:
     """The seat page: browse shows, pick seats, pay and manage bookings in a browser.
 
     In demo mode the log-in form comes filled in with the demo customer's credentials.
