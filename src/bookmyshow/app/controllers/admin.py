@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Final
 
 from litestar import get, patch, post
-from litestar.params import Dependency, Parameter
+from litestar.params import Parameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_401_UNAUTHORIZED,
@@ -22,7 +22,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER
+from bookmyshow.app.dependencies import BEARER, TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.admin import (
     AdminCityRead,
@@ -40,7 +40,6 @@ from bookmyshow.app.schemas.admin import (
     TheaterCreate,
     TheaterUpdate,
 )
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.users import Principal
 
 __all__ = [
@@ -59,10 +58,6 @@ __all__ = [
     "update_theater",
 ]
 
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
-
 _TAGS: Final = ["admin"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
@@ -78,7 +73,9 @@ _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
     security=_SECURITY,
     responses=error_responses(*_DENIED),
 )
-async def add_city(ticketing: _Ticketing, principal: Principal, data: CityCreate) -> AdminCityRead:
+async def add_city(
+    ticketing: TicketingDep, principal: Principal, data: CityCreate
+) -> AdminCityRead:
     """Add a city (201); platform admins only.
 
     422 ``invalid_input`` for an empty name or an unknown IANA ``time_zone``.
@@ -97,7 +94,7 @@ async def add_city(ticketing: _Ticketing, principal: Principal, data: CityCreate
     responses=error_responses(*_DENIED),
 )
 async def add_movie(
-    ticketing: _Ticketing, principal: Principal, data: MovieCreate
+    ticketing: TicketingDep, principal: Principal, data: MovieCreate
 ) -> AdminMovieRead:
     """Add a movie to the catalog (201); platform admins only.
 
@@ -129,7 +126,7 @@ async def add_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_movie(
-    ticketing: _Ticketing, principal: Principal, movie_id: str, data: MovieUpdate
+    ticketing: TicketingDep, principal: Principal, movie_id: str, data: MovieUpdate
 ) -> AdminMovieRead:
     """Change the given details of a movie; platform admins only.
 
@@ -162,7 +159,7 @@ async def update_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def retire_movie(
-    ticketing: _Ticketing, principal: Principal, movie_id: str
+    ticketing: TicketingDep, principal: Principal, movie_id: str
 ) -> AdminMovieRead:
     """Retire a movie (status ``inactive``): it keeps its shows and reviews but gets no new shows.
 
@@ -180,7 +177,7 @@ async def retire_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def activate_movie(
-    ticketing: _Ticketing, principal: Principal, movie_id: str
+    ticketing: TicketingDep, principal: Principal, movie_id: str
 ) -> AdminMovieRead:
     """Make a retired or coming-soon movie active (now showing) again.
 
@@ -200,7 +197,7 @@ async def activate_movie(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_theater(
-    ticketing: _Ticketing, principal: Principal, data: TheaterCreate
+    ticketing: TicketingDep, principal: Principal, data: TheaterCreate
 ) -> AdminTheaterRead:
     """Add a theater to a city (201); platform admins only (a new theater is on no theater
     admin's list yet).
@@ -228,7 +225,7 @@ async def add_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_theater(
-    ticketing: _Ticketing, principal: Principal, theater_id: str, data: TheaterUpdate
+    ticketing: TicketingDep, principal: Principal, theater_id: str, data: TheaterUpdate
 ) -> AdminTheaterRead:
     """Change the given details of a theater; its theater admins and platform admins.
 
@@ -256,7 +253,7 @@ async def update_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def screens_of_theater(
-    ticketing: _Ticketing, principal: Principal, theater_id: str
+    ticketing: TicketingDep, principal: Principal, theater_id: str
 ) -> list[ScreenRead]:
     """The theater's screens with their layouts, by name; its theater admins and platform
     admins.  404 for an unknown theater."""
@@ -272,7 +269,7 @@ async def screens_of_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_screen(
-    ticketing: _Ticketing, principal: Principal, theater_id: str, data: ScreenCreate
+    ticketing: TicketingDep, principal: Principal, theater_id: str, data: ScreenCreate
 ) -> ScreenRead:
     """Add a screen with its seat layout to a theater (201); its theater admins and platform
     admins.
@@ -303,7 +300,7 @@ async def add_screen(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )
 async def schedule_show(
-    ticketing: _Ticketing, principal: Principal, data: ShowCreate
+    ticketing: TicketingDep, principal: Principal, data: ShowCreate
 ) -> AdminShowRead:
     """Schedule a show of a movie on a screen (201); theater admins of the screen's theater and
     platform admins.
@@ -334,7 +331,7 @@ async def schedule_show(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def shows_of_theater(
-    ticketing: _Ticketing,
+    ticketing: TicketingDep,
     principal: Principal,
     theater_id: str,
     *,
@@ -374,7 +371,7 @@ async def shows_of_theater(
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )
 async def cancel_show(
-    ticketing: _Ticketing, principal: Principal, show_id: str, data: ShowCancellationCreate
+    ticketing: TicketingDep, principal: Principal, show_id: str, data: ShowCancellationCreate
 ) -> ShowCancellationRead:
     """Cancel a show and refund every confirmed booking in full, fees included; its theater
     admins and platform admins.
