@@ -150,3 +150,19 @@ async def test_oversized_body_is_a_413() -> None:
     """A body over the size limit is refused with 413 request_too_large."""
     response = await _call(RuntimeError(), "POST", "/echo", json={"k": 1, "pad": 10**60})
     assert_error(response, 413, "request_too_large")
+
+
+async def test_messages_are_plain_sentences() -> None:
+    """Messages carry no reStructuredText markup and no field reprs; the fields are in details."""
+    response = await _call(SeatsUnavailable(show_id="s1", seats=frozenset({"A1"})))
+    body = response.json()
+    assert "`" not in body["message"]
+    assert "=" not in body["message"]
+    assert body["message"]
+    assert body["details"]["seats"] == ["A1"]
+
+
+async def test_invalid_input_message_names_the_field() -> None:
+    """An invalid value's message is its field and reason."""
+    response = await _call(InvalidInput(field="seats", reason="at most 10"))
+    assert response.json()["message"] == "seats: at most 10"

@@ -11,6 +11,7 @@ is a bug: it is logged with its traceback and answered 500 without internals.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
@@ -163,10 +164,17 @@ def _library_error(request: Request[Any, Any, Any], error: BookMyShowError) -> R
     return _body(error.code, _message(error), error.details(), status)
 
 
+_ROLE: Final = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")
+
+
 def _message(error: BookMyShowError) -> str:
-    doc = (type(error).__doc__ or "").strip().splitlines()
-    first = doc[0] if doc else error.code.replace("_", " ")
-    return f"{first} ({error})"
+    """A sentence for people: the invalid value's field and reason, or the error class's summary
+    (its docstring's first paragraph without reStructuredText markup)."""
+    if isinstance(error, InvalidInput):
+        return f"{error.field}: {error.reason}"
+    summary = " ".join((type(error).__doc__ or "").strip().split("\n\n")[0].split())
+    summary = _ROLE.sub(r"\1", summary).replace("``", "")
+    return summary or error.code.replace("_", " ")
 
 
 def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
