@@ -158,6 +158,7 @@ async def test_messages_are_plain_sentences() -> None:
     body = response.json()
     assert "`" not in body["message"]
     assert "=" not in body["message"]
+    assert "A1" in body["message"]
     assert body["message"]
     assert body["details"]["seats"] == ["A1"]
 

@@ -165,15 +165,25 @@ def _library_error(request: Request[Any, Any, Any], error: BookMyShowError) -> R
 
 
 _ROLE: Final = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")
+_LITERAL: Final = re.compile(r"``([^`]+)``")
 
 
 def _message(error: BookMyShowError) -> str:
     """A sentence for people: the invalid value's field and reason, or the error class's summary
-    (its docstring's first paragraph without reStructuredText markup)."""
+    (its docstring's first paragraph) with the fields it names filled in and no markup."""
     if isinstance(error, InvalidInput):
         return f"{error.field}: {error.reason}"
+    details = error.details()
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in details:
+            return name
+        value = details[name]
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
     summary = " ".join((type(error).__doc__ or "").strip().split("\n\n")[0].split())
-    summary = _ROLE.sub(r"\1", summary).replace("``", "")
+    summary = _LITERAL.sub(fill, _ROLE.sub(r"\1", summary))
     return summary or error.code.replace("_", " ")
 
 
