@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 from litestar import Request, get, post
-from litestar.params import Dependency
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_401_UNAUTHORIZED,
@@ -16,8 +15,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.config import AppConfig
-from bookmyshow.app.dependencies import BEARER, client_address, limit
+from bookmyshow.app.dependencies import BEARER, ConfigDep, TicketingDep, client_address, limit
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.accounts import (
     LoginCreate,
@@ -26,15 +24,9 @@ from bookmyshow.app.schemas.accounts import (
     TokenRead,
     UserRead,
 )
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.users import Principal
 
 __all__ = ["ROUTES", "login", "me", "refresh", "register"]
-
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
-_Config = Annotated[AppConfig, Dependency(skip_validation=True)]
 
 _TAGS: Final = ["accounts"]
 
@@ -45,7 +37,7 @@ _TAGS: Final = ["accounts"]
     tags=_TAGS,
     responses=error_responses(HTTP_409_CONFLICT),
 )
-async def register(ticketing: _Ticketing, data: RegisterCreate) -> UserRead:
+async def register(ticketing: TicketingDep, data: RegisterCreate) -> UserRead:
     """Create a customer account (201).
 
     422 ``weak_password`` for a password the policy refuses (8 to 128 characters, not only
@@ -66,7 +58,7 @@ async def register(ticketing: _Ticketing, data: RegisterCreate) -> UserRead:
     ),
 )
 async def login(
-    ticketing: _Ticketing, config: _Config, request: Request[Any, Any, Any], data: LoginCreate
+    ticketing: TicketingDep, config: ConfigDep, request: Request[Any, Any, Any], data: LoginCreate
 ) -> TokenRead:
     """Exchange an e-mail and password for an access token and a refresh token.
 
@@ -88,7 +80,7 @@ async def login(
     status_code=HTTP_200_OK,
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN),
 )
-async def refresh(ticketing: _Ticketing, data: RefreshCreate) -> TokenRead:
+async def refresh(ticketing: TicketingDep, data: RefreshCreate) -> TokenRead:
     """Exchange a refresh token for a new token pair carrying the account's current roles.
 
     401 ``token_expired`` for an expired refresh token and ``invalid_token`` for any other bad
@@ -106,7 +98,7 @@ async def refresh(ticketing: _Ticketing, data: RefreshCreate) -> TokenRead:
     security=[{BEARER: []}],
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND),
 )
-async def me(ticketing: _Ticketing, principal: Principal) -> UserRead:
+async def me(ticketing: TicketingDep, principal: Principal) -> UserRead:
     """The caller's own account as stored now.
 
     401 without a valid access token, 403 ``user_inactive`` for a deactivated account and 404

@@ -11,10 +11,11 @@ from datetime import date
 from typing import Annotated, Final
 
 from litestar import get
-from litestar.params import Dependency, Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.status_codes import HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND
 from litestar.types import ControllerRouterHandler
 
+from bookmyshow.app.dependencies import TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.browsing import (
     CityRead,
@@ -26,7 +27,6 @@ from bookmyshow.app.schemas.browsing import (
     SuggestionRead,
     TheaterRead,
 )
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.search import (
     DEFAULT_PAGE_SIZE,
@@ -48,10 +48,6 @@ __all__ = [
     "seat_map",
     "suggest_movies",
 ]
-
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
 
 _TAGS: Final = ["browsing"]
 
@@ -77,7 +73,7 @@ _PARAMETER_OF: Final = {
     tags=_TAGS,
     responses=error_responses(HTTP_401_UNAUTHORIZED),
 )
-async def list_cities(ticketing: _Ticketing, viewer: Principal | None) -> list[CityRead]:
+async def list_cities(ticketing: TicketingDep, viewer: Principal | None) -> list[CityRead]:
     """Every city, ordered by name."""
     return [CityRead.of(city) for city in await ticketing.browsing.cities(viewer)]
 
@@ -89,7 +85,7 @@ async def list_cities(ticketing: _Ticketing, viewer: Principal | None) -> list[C
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND),
 )
 async def list_theaters(
-    ticketing: _Ticketing, viewer: Principal | None, city_id: str
+    ticketing: TicketingDep, viewer: Principal | None, city_id: str
 ) -> list[TheaterRead]:
     """The city's theaters, ordered by name; 404 for an unknown city."""
     theaters = await ticketing.browsing.theaters(viewer, city_id)
@@ -141,7 +137,7 @@ def _search_query(
 )
 async def search_movies(
     *,
-    ticketing: _Ticketing,
+    ticketing: TicketingDep,
     viewer: Principal | None,
     q: Annotated[
         str,
@@ -163,7 +159,7 @@ async def search_movies(
     city_id: Annotated[str | None, Parameter(description="Has an upcoming show here.")] = None,
     on: Annotated[
         date | None,
-        Parameter(query="date", description="Has a show on this local date (YYYY-MM-DD)."),
+        QueryParameter(name="date", description="Has a show on this local date (YYYY-MM-DD)."),
     ] = None,
     min_rating: Annotated[
         str | None, Parameter(description="Rated at least this (a decimal from 1 to 10).")
@@ -217,7 +213,7 @@ async def search_movies(
     responses=error_responses(HTTP_401_UNAUTHORIZED),
 )
 async def suggest_movies(
-    ticketing: _Ticketing,
+    ticketing: TicketingDep,
     viewer: Principal | None,
     prefix: Annotated[str, Parameter(description="What the visitor typed so far.")] = "",
     limit: Annotated[int, Parameter(description="At most this many, 1 to 20.")] = 10,
@@ -234,7 +230,7 @@ async def suggest_movies(
     tags=_TAGS,
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND),
 )
-async def get_movie(ticketing: _Ticketing, viewer: Principal | None, movie_id: str) -> MovieRead:
+async def get_movie(ticketing: TicketingDep, viewer: Principal | None, movie_id: str) -> MovieRead:
     """A movie's details, whatever its status; 404 for an unknown id."""
     return MovieRead.of(await ticketing.browsing.movie(viewer, movie_id))
 
@@ -246,14 +242,14 @@ async def get_movie(ticketing: _Ticketing, viewer: Principal | None, movie_id: s
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND),
 )
 async def list_shows(
-    ticketing: _Ticketing,
+    ticketing: TicketingDep,
     viewer: Principal | None,
     city_id: Annotated[str | None, Parameter(description="Only shows in this city.")] = None,
     movie_id: Annotated[str | None, Parameter(description="Only shows of this movie.")] = None,
     on: Annotated[
         date | None,
-        Parameter(
-            query="date",
+        QueryParameter(
+            name="date",
             description="Only shows starting on this date in their theater's zone (YYYY-MM-DD).",
         ),
     ] = None,
@@ -270,7 +266,7 @@ async def list_shows(
     tags=_TAGS,
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_404_NOT_FOUND),
 )
-async def seat_map(ticketing: _Ticketing, viewer: Principal | None, show_id: str) -> SeatMapRead:
+async def seat_map(ticketing: TicketingDep, viewer: Principal | None, show_id: str) -> SeatMapRead:
     """The show's seat map: every seat by row with its id, category, price and status
     (available, held, sold, blocked), and availability per category.  With an access token,
     the caller's own held seats have ``held_by_you``.  404 for an unknown show."""

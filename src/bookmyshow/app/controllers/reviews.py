@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from litestar import get, post
-from litestar.params import Dependency, Parameter
+from litestar.params import Parameter
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_401_UNAUTHORIZED,
@@ -21,7 +21,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER
+from bookmyshow.app.dependencies import BEARER, TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.reviews import (
     HelpfulRead,
@@ -30,15 +30,10 @@ from bookmyshow.app.schemas.reviews import (
     ReviewPageRead,
     ReviewRead,
 )
-from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.users import Principal
 from bookmyshow.ports.reviews import DEFAULT_PAGE_SIZE
 
 __all__ = ["ROUTES", "list_reviews", "rating_summary", "vote_helpful", "write_review"]
-
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
 
 _TAGS: Final = ["reviews"]
 
@@ -51,7 +46,7 @@ _TAGS: Final = ["reviews"]
 )
 async def list_reviews(
     *,
-    ticketing: _Ticketing,
+    ticketing: TicketingDep,
     viewer: Principal | None,
     movie_id: str,
     order: Annotated[
@@ -81,7 +76,7 @@ async def list_reviews(
     ),
 )
 async def write_review(
-    ticketing: _Ticketing, principal: Principal, movie_id: str, data: ReviewCreate
+    ticketing: TicketingDep, principal: Principal, movie_id: str, data: ReviewCreate
 ) -> ReviewRead:
     """Review a movie (201); it is ``verified`` when the caller saw a show of it.
 
@@ -101,7 +96,9 @@ async def write_review(
     security=[{BEARER: []}],
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND),
 )
-async def vote_helpful(ticketing: _Ticketing, principal: Principal, review_id: str) -> HelpfulRead:
+async def vote_helpful(
+    ticketing: TicketingDep, principal: Principal, review_id: str
+) -> HelpfulRead:
     """Vote a review helpful and get its helpful count.
 
     One vote per user: voting again changes nothing and answers the same count.  403
@@ -118,7 +115,7 @@ async def vote_helpful(ticketing: _Ticketing, principal: Principal, review_id: s
     responses=error_responses(HTTP_401_UNAUTHORIZED),
 )
 async def rating_summary(
-    ticketing: _Ticketing, viewer: Principal | None, movie_id: str
+    ticketing: TicketingDep, viewer: Principal | None, movie_id: str
 ) -> RatingSummaryRead:
     """The movie's rating summary: count, average and histogram (empty for an unreviewed or
     unknown movie)."""
