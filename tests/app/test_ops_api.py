@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from attrs import evolve
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bookmyshow.adapters.memory import MemoryEventBus
@@ -27,7 +26,7 @@ from bookmyshow.bootstrap import Settings, from_settings, in_memory
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.events import BookingConfirmed
 from bookmyshow.domain.money import Money
-from tests.app.api import TOKEN_SECRET, Api, assert_error
+from tests.app.api import TOKEN_SECRET, Api, asgi_client, assert_error
 from tests.redis_backends import PrivateRedis, free_port
 from tests.services.backends import sql_timeout_s
 
@@ -43,7 +42,7 @@ def sample(text: str, name: str, **labels: str) -> float | None:
     return None
 
 
-async def metrics_text(client: AsyncTestClient[Litestar]) -> str:
+async def metrics_text(client: AsyncClient) -> str:
     """``GET /metrics``, checked to be the Prometheus text format."""
     response = await client.get("/metrics")
     assert response.status_code == 200, response.text
@@ -73,10 +72,10 @@ def settings_for(
 
 
 @asynccontextmanager
-async def app_from(settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def app_from(settings: Settings) -> AsyncIterator[AsyncClient]:
     """A test client of the app that builds its system from ``settings`` when it starts."""
     config = AppConfig(settings=settings, maintenance_interval=None)
-    async with AsyncTestClient(create_app(config)) as client:
+    async with asgi_client(create_app(config)) as client:
         yield client
 
 
@@ -261,7 +260,7 @@ async def test_search_and_suggestions_are_timed(memory_api: Api) -> None:
 
 async def test_each_app_has_a_registry_of_its_own(memory_api: Api, config: AppConfig) -> None:
     """Two apps in one process keep separate series: one's requests are not the other's."""
-    async with AsyncTestClient(create_app(config)) as other:
+    async with asgi_client(create_app(config)) as other:
         await other.get("/health")
         await other.get("/health")
         await memory_api.client.get("/health")
