@@ -131,6 +131,7 @@ async def test_platform_admin_adds_a_movie(api: Api, system: Ticketing) -> None:
         "status": "active",
         "rating": None,
         "rating_count": 0,
+        "popularity": 0,
     }
     stored = await system.catalog.get_movie(api.world.admin, body["movie_id"])
     assert stored.duration == timedelta(minutes=142)
@@ -262,10 +263,20 @@ async def test_platform_admin_adds_a_theater_in_the_city_zone(api: Api) -> None:
         "name": "Cinepolis Nexus",
         "city_id": city_id,
         "address": "Koramangala",
-        "location": {"lat": 12.934533, "lon": 77.611284},
+        "location": {"lat": "12.934533", "lon": "77.611284"},
         "time_zone": "Asia/Kolkata",
         "amenities": ["food court", "parking"],
     }
+
+
+async def test_a_location_is_taken_exactly_from_numbers_or_decimal_strings(api: Api) -> None:
+    """Coordinates arrive as JSON numbers or the decimal strings the API answers with, and are
+    kept exactly to six decimals."""
+    city_id = api.world.theater_a.city_id
+    body = theater_body(city_id, location={"lat": "12.9716", "lon": 77.5946004})
+    response = await api.call("POST", "/api/admin/theaters", "admin", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["location"] == {"lat": "12.971600", "lon": "77.594600"}
 
 
 async def test_a_theater_in_an_unknown_city_is_404(api: Api) -> None:
@@ -279,6 +290,8 @@ async def test_a_theater_in_an_unknown_city_is_404(api: Api) -> None:
     [
         pytest.param({"location": {"lat": 91, "lon": 77}}, "location.lat", id="lat"),
         pytest.param({"location": {"lat": 12, "lon": -181.5}}, "location.lon", id="lon"),
+        pytest.param({"location": {"lat": "NaN", "lon": 1}}, "location.lat", id="nan"),
+        pytest.param({"location": {"lat": "north", "lon": 1}}, "location.lat", id="not-a-number"),
         pytest.param({"time_zone": "Mars/Olympus"}, "time_zone", id="zone"),
         pytest.param({"address": ""}, "address", id="address"),
     ],
@@ -307,7 +320,7 @@ async def test_theater_staff_patch_only_the_given_fields(api: Api) -> None:
         "name": "PVR Forum IMAX",
         "city_id": theater.city_id,
         "address": theater.address,
-        "location": {"lat": float(theater.location.lat), "lon": float(theater.location.lon)},
+        "location": {"lat": str(theater.location.lat), "lon": str(theater.location.lon)},
         "time_zone": "Asia/Dubai",
         "amenities": ["recliners"],
     }

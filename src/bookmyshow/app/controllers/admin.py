@@ -25,10 +25,6 @@ from litestar.types import ControllerRouterHandler
 from bookmyshow.app.dependencies import BEARER, TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.admin import (
-    AdminCityRead,
-    AdminMovieRead,
-    AdminShowRead,
-    AdminTheaterRead,
     CityCreate,
     MovieCreate,
     MovieUpdate,
@@ -37,9 +33,11 @@ from bookmyshow.app.schemas.admin import (
     ShowCancellationCreate,
     ShowCancellationRead,
     ShowCreate,
+    ShowRead,
     TheaterCreate,
     TheaterUpdate,
 )
+from bookmyshow.app.schemas.browsing import CityRead, MovieRead, TheaterRead
 from bookmyshow.domain.users import Principal
 
 __all__ = [
@@ -73,9 +71,7 @@ _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
     security=_SECURITY,
     responses=error_responses(*_DENIED),
 )
-async def add_city(
-    ticketing: TicketingDep, principal: Principal, data: CityCreate
-) -> AdminCityRead:
+async def add_city(ticketing: TicketingDep, principal: Principal, data: CityCreate) -> CityRead:
     """Add a city (201); platform admins only.
 
     422 ``invalid_input`` for an empty name or an unknown IANA ``time_zone``.
@@ -83,7 +79,7 @@ async def add_city(
     city = await ticketing.catalog.add_city(
         principal, name=data.name, state=data.state, time_zone=data.time_zone
     )
-    return AdminCityRead.of(city)
+    return CityRead.of(city)
 
 
 @post(
@@ -93,9 +89,7 @@ async def add_city(
     security=_SECURITY,
     responses=error_responses(*_DENIED),
 )
-async def add_movie(
-    ticketing: TicketingDep, principal: Principal, data: MovieCreate
-) -> AdminMovieRead:
+async def add_movie(ticketing: TicketingDep, principal: Principal, data: MovieCreate) -> MovieRead:
     """Add a movie to the catalog (201); platform admins only.
 
     422 ``invalid_input`` naming the field for an empty title or language list, a runtime
@@ -115,7 +109,7 @@ async def add_movie(
         director=data.director,
         status=data.status,
     )
-    return AdminMovieRead.of(movie)
+    return MovieRead.of(movie)
 
 
 @patch(
@@ -127,7 +121,7 @@ async def add_movie(
 )
 async def update_movie(
     ticketing: TicketingDep, principal: Principal, movie_id: str, data: MovieUpdate
-) -> AdminMovieRead:
+) -> MovieRead:
     """Change the given details of a movie; platform admins only.
 
     Fields left out (or ``null``) keep their value; shows already scheduled keep their runtime.
@@ -147,7 +141,7 @@ async def update_movie(
         cast=data.cast,
         director=data.director,
     )
-    return AdminMovieRead.of(movie)
+    return MovieRead.of(movie)
 
 
 @post(
@@ -158,14 +152,12 @@ async def update_movie(
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
-async def retire_movie(
-    ticketing: TicketingDep, principal: Principal, movie_id: str
-) -> AdminMovieRead:
+async def retire_movie(ticketing: TicketingDep, principal: Principal, movie_id: str) -> MovieRead:
     """Retire a movie (status ``inactive``): it keeps its shows and reviews but gets no new shows.
 
     Retiring a retired movie changes nothing.  Platform admins only; 404 for an unknown movie.
     """
-    return AdminMovieRead.of(await ticketing.catalog.retire_movie(principal, movie_id))
+    return MovieRead.of(await ticketing.catalog.retire_movie(principal, movie_id))
 
 
 @post(
@@ -176,14 +168,12 @@ async def retire_movie(
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
-async def activate_movie(
-    ticketing: TicketingDep, principal: Principal, movie_id: str
-) -> AdminMovieRead:
+async def activate_movie(ticketing: TicketingDep, principal: Principal, movie_id: str) -> MovieRead:
     """Make a retired or coming-soon movie active (now showing) again.
 
     Activating an active movie changes nothing.  Platform admins only; 404 for an unknown movie.
     """
-    return AdminMovieRead.of(await ticketing.catalog.activate_movie(principal, movie_id))
+    return MovieRead.of(await ticketing.catalog.activate_movie(principal, movie_id))
 
 
 # --- theaters and screens --------------------------------------------------------------------
@@ -198,7 +188,7 @@ async def activate_movie(
 )
 async def add_theater(
     ticketing: TicketingDep, principal: Principal, data: TheaterCreate
-) -> AdminTheaterRead:
+) -> TheaterRead:
     """Add a theater to a city (201); platform admins only (a new theater is on no theater
     admin's list yet).
 
@@ -214,7 +204,7 @@ async def add_theater(
         time_zone=data.time_zone,
         amenities=data.amenities,
     )
-    return AdminTheaterRead.of(theater)
+    return TheaterRead.of(theater)
 
 
 @patch(
@@ -226,7 +216,7 @@ async def add_theater(
 )
 async def update_theater(
     ticketing: TicketingDep, principal: Principal, theater_id: str, data: TheaterUpdate
-) -> AdminTheaterRead:
+) -> TheaterRead:
     """Change the given details of a theater; its theater admins and platform admins.
 
     Fields left out (or ``null``) keep their value; a new ``time_zone`` changes the local times
@@ -242,7 +232,7 @@ async def update_theater(
         time_zone=data.time_zone,
         amenities=data.amenities,
     )
-    return AdminTheaterRead.of(theater)
+    return TheaterRead.of(theater)
 
 
 @get(
@@ -301,7 +291,7 @@ async def add_screen(
 )
 async def schedule_show(
     ticketing: TicketingDep, principal: Principal, data: ShowCreate
-) -> AdminShowRead:
+) -> ShowRead:
     """Schedule a show of a movie on a screen (201); theater admins of the screen's theater and
     platform admins.
 
@@ -320,7 +310,7 @@ async def schedule_show(
         language=data.language,
         prices=data.money(),
     )
-    return AdminShowRead.of(show)
+    return ShowRead.of(show)
 
 
 @get(
@@ -346,7 +336,7 @@ async def shows_of_theater(
     include_cancelled: Annotated[
         bool, Parameter(description="Whether cancelled shows are listed too.")
     ] = True,
-) -> list[AdminShowRead]:
+) -> list[ShowRead]:
     """The theater's shows by start time, cancelled ones too unless
     ``include_cancelled=false``; its theater admins and platform admins.
 
@@ -359,7 +349,7 @@ async def shows_of_theater(
         starts_before=starts_before,
         include_cancelled=include_cancelled,
     )
-    return [AdminShowRead.of(show) for show in shows]
+    return [ShowRead.of(show) for show in shows]
 
 
 @post(

@@ -5,35 +5,30 @@ optional fields and change just the ones given (a missing or ``null`` field keep
 Values are checked by the library, so a bad one is answered 422 naming the field.  Durations are
 whole minutes, prices integer paise (INR) per seat category, instants ISO 8601 with an offset.
 
-Read shapes show everything an admin manages, including what browsing hides (a retired movie's
-status, a cancelled show's reason, a screen's full layout); they are named ``Admin…`` where
-browsing has a public shape of the same resource, so the two never share an OpenAPI name.
+Cities, movies and theaters are answered in the shapes browsing uses
+(:mod:`bookmyshow.app.schemas.browsing`): one resource, one shape, whichever route reads it.
+Screens (with their full layout), shows as scheduled and show cancellations are admin-only shapes.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Final
 
 from attrs import field, frozen
 
 from bookmyshow.app.schemas.common import MoneyRead
 from bookmyshow.domain.booking import Booking, BookingStatus
-from bookmyshow.domain.catalog import MAX_DURATION, MIN_DURATION, Movie
+from bookmyshow.domain.catalog import MAX_DURATION, MIN_DURATION
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.layouts import RowSpec, SeatLayout
 from bookmyshow.domain.money import Money, total
 from bookmyshow.domain.shows import Show
-from bookmyshow.domain.venues import City, GeoPoint, Screen, Theater
+from bookmyshow.domain.venues import GeoPoint, Screen
 from bookmyshow.services.catalog import DEFAULT_TIME_ZONE
 from bookmyshow.services.operations import ShowCancellation
 
 __all__ = [
-    "AdminCityRead",
-    "AdminMovieRead",
-    "AdminShowRead",
-    "AdminTheaterRead",
     "CityCreate",
     "LocationBody",
     "MovieCreate",
@@ -44,6 +39,7 @@ __all__ = [
     "ShowCancellationCreate",
     "ShowCancellationRead",
     "ShowCreate",
+    "ShowRead",
     "TheaterCreate",
     "TheaterUpdate",
 ]
@@ -84,21 +80,6 @@ class CityCreate:
     name: str
     state: str = ""
     time_zone: str = DEFAULT_TIME_ZONE
-
-
-@frozen(kw_only=True)
-class AdminCityRead:
-    """A city with its time zone."""
-
-    city_id: str
-    name: str
-    state: str
-    time_zone: str
-
-    @classmethod
-    def of(cls, city: City) -> AdminCityRead:
-        """The wire shape of ``city``."""
-        return cls(city_id=city.city_id, name=city.name, state=city.state, time_zone=city.time_zone)
 
 
 # --- movies ---------------------------------------------------------------------------------
@@ -152,60 +133,19 @@ class MovieUpdate:
         return None if self.duration_minutes is None else _minutes(self.duration_minutes)
 
 
-@frozen(kw_only=True)
-class AdminMovieRead:
-    """A movie as the catalog keeps it, whatever its status.
-
-    ``rating`` is the average review rating to one decimal as exact text (``"8.4"``), ``null``
-    while unrated.
-    """
-
-    movie_id: str
-    title: str
-    languages: list[str]
-    duration_minutes: int
-    release_date: date
-    certificate: str
-    formats: list[str]
-    description: str
-    genres: list[str]
-    cast: list[str]
-    director: str
-    status: str
-    rating: str | None
-    rating_count: int
-
-    @classmethod
-    def of(cls, movie: Movie) -> AdminMovieRead:
-        """The wire shape of ``movie`` (a runtime with seconds shows its whole minutes)."""
-        rating: Decimal | None = movie.rating
-        return cls(
-            movie_id=movie.movie_id,
-            title=movie.title,
-            languages=list(movie.languages),
-            duration_minutes=movie.duration // _MINUTE,
-            release_date=movie.release_date,
-            certificate=movie.certificate.value,
-            formats=sorted(f.value for f in movie.formats),
-            description=movie.description,
-            genres=list(movie.genres),
-            cast=list(movie.cast),
-            director=movie.director,
-            status=movie.status.value,
-            rating=None if rating is None else str(rating),
-            rating_count=movie.rating_count,
-        )
-
-
 # --- theaters -------------------------------------------------------------------------------
 
 
 @frozen(kw_only=True)
 class LocationBody:
-    """A WGS 84 position in degrees (kept to six decimals): ``lat`` -90..90, ``lon`` -180..180."""
+    """A WGS 84 position in degrees, kept to six decimals: ``lat`` -90..90, ``lon`` -180..180.
 
-    lat: float
-    lon: float
+    Each is a JSON number or a decimal string (the form the API answers with); a string is
+    taken exactly, a number by its shortest decimal form (``12.9716`` stays ``12.9716``).
+    """
+
+    lat: float | str
+    lon: float | str
 
     def point(self) -> GeoPoint:
         """The library's value; raises ``InvalidInput`` (``location.lat`` or ``location.lon``)
@@ -214,12 +154,6 @@ class LocationBody:
             return GeoPoint(self.lat, self.lon)
         except InvalidInput as exc:
             raise _renamed(exc, "location.", {}) from exc
-
-    @classmethod
-    def of(cls, point: GeoPoint) -> LocationBody:
-        """The wire shape of ``point``."""
-        # Six decimals of a degree convert to the nearest double and back to the same text.
-        return cls(lat=float(point.lat), lon=float(point.lon))
 
 
 @frozen(kw_only=True)
@@ -243,32 +177,6 @@ class TheaterUpdate:
     location: LocationBody | None = None
     time_zone: str | None = None
     amenities: list[str] | None = None
-
-
-@frozen(kw_only=True)
-class AdminTheaterRead:
-    """A theater; ``amenities`` are lower-case tags in alphabetical order."""
-
-    theater_id: str
-    name: str
-    city_id: str
-    address: str
-    location: LocationBody
-    time_zone: str
-    amenities: list[str]
-
-    @classmethod
-    def of(cls, theater: Theater) -> AdminTheaterRead:
-        """The wire shape of ``theater``."""
-        return cls(
-            theater_id=theater.theater_id,
-            name=theater.name,
-            city_id=theater.city_id,
-            address=theater.address,
-            location=LocationBody.of(theater.location),
-            time_zone=theater.time_zone,
-            amenities=sorted(theater.amenities),
-        )
 
 
 # --- screens --------------------------------------------------------------------------------
@@ -371,7 +279,7 @@ class ShowCreate:
 
 
 @frozen(kw_only=True)
-class AdminShowRead:
+class ShowRead:
     """A show; ``status`` is ``scheduled`` or ``cancelled`` (then with ``cancel_reason``)."""
 
     show_id: str
@@ -387,7 +295,7 @@ class AdminShowRead:
     cancel_reason: str | None
 
     @classmethod
-    def of(cls, show: Show) -> AdminShowRead:
+    def of(cls, show: Show) -> ShowRead:
         """The wire shape of ``show``."""
         return cls(
             show_id=show.show_id,
@@ -419,7 +327,7 @@ class ShowCancellationRead:
     """The cancelled show and what it refunded: ``refunds`` bookings cancelled in full,
     ``refunded`` their total (requested or settled), ``booking_ids`` which ones."""
 
-    show: AdminShowRead
+    show: ShowRead
     refunds: int
     refunded: MoneyRead
     booking_ids: list[str]
@@ -433,7 +341,7 @@ class ShowCancellationRead:
             [b.amount_refunded + b.amount_refund_pending for b in refunded], show.currency
         )
         return cls(
-            show=AdminShowRead.of(show),
+            show=ShowRead.of(show),
             refunds=len(refunded),
             refunded=MoneyRead.of(amount),
             booking_ids=[b.booking_id for b in refunded],
