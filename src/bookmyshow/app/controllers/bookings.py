@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Final
 import segno
 from attrs import define
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
@@ -63,8 +63,8 @@ _TICKETED: Final = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN}
 
 IdempotencyHeader = Annotated[
     str | None,
-    Parameter(
-        header=IDEMPOTENCY_HEADER,
+    HeaderParameter(
+        name=IDEMPOTENCY_HEADER,
         required=False,
         description="Required: a unique key per intended operation; a retry reuses it.",
     ),
