@@ -21,7 +21,7 @@ from litestar import Litestar
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.app.api import EMAILS
-from tests.app.server import free_port
+from tests.redis_backends import free_port
 from tests.services.world import PASSWORD
 
 __all__ = ["RECEIVE_TIMEOUT_S", "HttpActors", "next_json", "open_live", "serving"]

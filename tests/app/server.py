@@ -1,4 +1,5 @@
-"""A real uvicorn server for tests that need one: the browser, Schemathesis over HTTP."""
+"""A real uvicorn server on a thread of its own, for tests whose own loop must stay free (the
+browser drives Playwright; Schemathesis calls over HTTP from synchronous tests)."""
 
 from __future__ import annotations
 
@@ -7,39 +8,43 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Final
 
 import uvicorn
 from litestar import Litestar
 
-__all__ = ["free_port", "serve_in_thread"]
+__all__ = ["serve_in_thread"]
 
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+_STARTUP_S: Final = 60.0
 
 
 @contextmanager
-def serve_in_thread(app: Litestar, *, startup_timeout: float = 30.0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port in a background thread; yield its base
-    URL once it has started (lifespan included), and stop it when the block ends."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def serve_in_thread(app: Litestar) -> Iterator[str]:
+    """Serve ``app`` on a free loopback port until the block ends; yields its base URL.
+
+    Waits for the app's lifespan start-up (the demo seeding included) before yielding, and
+    for a clean shutdown after.  Raises :class:`RuntimeError` if the server does not start.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port: int = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listener]}, name="test-app-server", daemon=True
     )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
-    deadline = time.monotonic() + startup_timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"the test server on port {port} did not start")
-        time.sleep(0.02)
     try:
+        deadline = time.monotonic() + _STARTUP_S
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the app server stopped during start-up (see the log)")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the app server did not start within {_STARTUP_S:.0f}s")
+            time.sleep(0.05)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=30)
+        listener.close()

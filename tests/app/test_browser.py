@@ -32,7 +32,8 @@ from playwright.async_api import (
 from bookmyshow.adapters.memory.payments import CARD_DECLINED, CARD_SUCCEEDS
 from bookmyshow.app import AppConfig, create_app
 from bookmyshow.bootstrap import Settings
-from tests.app.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, serve
+from tests.app.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE
+from tests.app.server import serve_in_thread
 
 pytestmark = [
     pytest.mark.skipif(
@@ -58,7 +59,7 @@ def base_url() -> Iterator[str]:
         demo_days=1,
         maintenance_interval=timedelta(seconds=5),
     )
-    with serve(create_app(config)) as url:
+    with serve_in_thread(create_app(config)) as url:
         yield url
 
 

@@ -27,8 +27,7 @@ from bookmyshow.adapters.sql.migrate import upgrade
 from bookmyshow.bootstrap import ENV_PREFIX, bootstrap, hybrid_ports
 from tests.app.api import EMAILS
 from tests.app.live_server import next_json, open_live
-from tests.app.server import free_port
-from tests.redis_backends import drop_namespace
+from tests.redis_backends import drop_namespace, free_port
 from tests.services.world import PASSWORD, World, build_world
 
 pytestmark = pytest.mark.timeout(240)

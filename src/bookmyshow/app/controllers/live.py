@@ -23,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
 from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
-from litestar.params import Dependency
 from litestar.status_codes import WS_1011_INTERNAL_ERROR, WS_1012_SERVICE_RESTART
 from litestar.types import ControllerRouterHandler
 
+from bookmyshow.app.dependencies import TicketingDep
 from bookmyshow.app.errors import status_of
 from bookmyshow.app.metrics import metrics_of
 from bookmyshow.bootstrap import Ticketing
@@ -41,7 +41,6 @@ __all__ = ["ROUTES", "change_message", "live_seats"]
 
 # Litestar validates dependency values like parameters; msgspec cannot describe everything a
 # Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
 
 _log = logging.getLogger("bookmyshow.app.live")
 
@@ -111,7 +110,9 @@ async def _until_disconnect(socket: WebSocket[Any, Any, Any]) -> None:
 
 
 @websocket("/api/shows/{show_id:str}/live", name="live_seats")
-async def live_seats(socket: WebSocket[Any, Any, Any], show_id: str, ticketing: _Ticketing) -> None:
+async def live_seats(
+    socket: WebSocket[Any, Any, Any], show_id: str, ticketing: TicketingDep
+) -> None:
     """Stream the seat changes of show ``show_id`` (see the module for the messages)."""
     await socket.accept()
     updates = ticketing.ports.seat_updates

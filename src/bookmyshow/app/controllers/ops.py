@@ -10,15 +10,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, cast
+from typing import Any, Final, cast
 
 from attrs import frozen
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
-from litestar.params import Dependency
 from litestar.types import ControllerRouterHandler, Middleware
 
 from bookmyshow.app.config import AppConfig
+from bookmyshow.app.dependencies import TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.metrics import AppMetrics, metrics_of
 from bookmyshow.app.readiness import require_ready
@@ -38,7 +38,6 @@ __all__ = [
 
 # Litestar validates dependency values like parameters; msgspec cannot describe everything a
 # Ticketing holds (its pricing rules), and the value comes from the app itself.
-_Ticketing = Annotated[Ticketing, Dependency(skip_validation=True)]
 
 
 METRICS_MEDIA_TYPE: Final = "text/plain; version=0.0.4"
@@ -76,7 +75,7 @@ async def health() -> HealthRead:
     tags=["operations"],
     responses=error_responses(),
 )
-async def ready(ticketing: _Ticketing) -> ReadyRead:
+async def ready(ticketing: TicketingDep) -> ReadyRead:
     """Readiness: every backend answers a trivial question within a few seconds.
 
     503 ``backend_unavailable`` otherwise, with ``details.down`` naming the backends that did not
