@@ -17,7 +17,7 @@ from bookmyshow import BookMyShowError, InvalidInput, PermissionDenied
 from bookmyshow.app.errors import NotAuthenticated, exception_handlers, status_of
 from bookmyshow.domain.holds import HoldExpired, NotHoldOwner, SeatsUnavailable
 from bookmyshow.ports.errors import BackendUnavailable, Conflict, NotFound, RateLimited
-from bookmyshow.ports.security import ExpiredToken
+from bookmyshow.ports.security import ExpiredToken, InvalidPasswordHash
 from bookmyshow.services.accounts import EmailTaken, InvalidCredentials, WeakPassword
 from tests.app.api import assert_error
 
@@ -49,10 +49,27 @@ def _blank(kind: type[BookMyShowError]) -> BookMyShowError:
     return kind.__new__(kind)
 
 
+# Errors that mean something is broken, not that the request was wrong: logged 500s.
+_INTERNAL = {
+    "PortError",
+    "InvalidPasswordHash",
+    "EventDeliveryFailed",
+    "OutboxPublishFailed",
+    "RefundExceedsCapture",
+    "FeedLagged",
+    "CurrencyMismatch",
+    "UnknownEventType",
+}
+
+
 @pytest.mark.parametrize("kind", _library_errors(), ids=lambda k: f"{k.__module__}.{k.__name__}")
 def test_every_library_error_has_a_status(kind: type[BookMyShowError]) -> None:
-    """No error the library raises on purpose becomes a 500."""
-    assert status_of(_blank(kind)) in {400, 401, 403, 404, 409, 422, 429, 503}
+    """A refused request maps to a 4xx or 503; only errors that mean a fault are 500s."""
+    status = status_of(_blank(kind))
+    if kind.__name__ in _INTERNAL:
+        assert status == 500
+    else:
+        assert status in {400, 401, 403, 404, 409, 422, 429, 503}
 
 
 @pytest.mark.parametrize(
@@ -167,3 +184,18 @@ async def test_invalid_input_message_names_the_field() -> None:
     """An invalid value's message is its field and reason."""
     response = await _call(InvalidInput(field="seats", reason="at most 10"))
     assert response.json()["message"] == "seats: at most 10"
+
+
+async def test_503_hides_the_drivers_reason() -> None:
+    """A backend outage names the backend but not the driver's text (hosts, users, paths)."""
+    response = await _call(BackendUnavailable(backend="redis", reason="Error 111 at 10.0.0.5:6379"))
+    details = assert_error(response, 503, "backend_unavailable")
+    assert details == {"backend": "redis"}
+    assert "10.0.0.5" not in response.text
+
+
+async def test_internal_port_errors_are_hidden_500s() -> None:
+    """A port error that means a fault (an unreadable password hash) is a 500 without details."""
+    response = await _call(InvalidPasswordHash(reason="bad salt in $scrypt$…"))
+    assert_error(response, 500, "internal_error")
+    assert "scrypt" not in response.text

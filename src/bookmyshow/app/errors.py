@@ -33,10 +33,19 @@ from litestar.status_codes import (
 
 from bookmyshow.bootstrap import BackendNotAvailable
 from bookmyshow.domain.errors import BookMyShowError, DomainError, InvalidInput, PermissionDenied
+from bookmyshow.domain.events import UnknownEventType
 from bookmyshow.domain.holds import HoldNotFound, NotHoldOwner
+from bookmyshow.domain.money import CurrencyMismatch
 from bookmyshow.domain.reviews import CannotVoteOwnReview, NotReviewAuthor
 from bookmyshow.domain.users import UserInactive
-from bookmyshow.ports.errors import BackendUnavailable, NotFound, PortError, RateLimited
+from bookmyshow.ports.errors import (
+    BackendUnavailable,
+    Conflict,
+    IdempotencyKeyReused,
+    NotFound,
+    RateLimited,
+)
+from bookmyshow.ports.idempotency import IdempotencyInProgress
 from bookmyshow.ports.security import InvalidToken
 from bookmyshow.services.accounts import InvalidCredentials
 from bookmyshow.services.reviews import ReviewsNotConfigured
@@ -77,7 +86,10 @@ INTERNAL_ERROR: Final = "internal_error"
 """The code of a 500: a bug, logged with its traceback; the body reveals nothing of it."""
 
 
-# Most specific first: the first class an error is an instance of decides.
+# Most specific first: the first class an error is an instance of decides.  Port errors are
+# listed one by one: the others (an unreadable password hash, a failed event delivery, a refund
+# the gateway refuses as exceeding its capture, …) mean something is broken, not that the
+# request was wrong, so they are logged 500s like any bug.
 _STATUSES: Final[tuple[tuple[type[BookMyShowError], int], ...]] = (
     (NotAuthenticated, HTTP_401_UNAUTHORIZED),
     (InvalidToken, HTTP_401_UNAUTHORIZED),
@@ -94,8 +106,13 @@ _STATUSES: Final[tuple[tuple[type[BookMyShowError], int], ...]] = (
     (NotFound, HTTP_404_NOT_FOUND),
     (HoldNotFound, HTTP_404_NOT_FOUND),
     (InvalidInput, HTTP_422_UNPROCESSABLE_ENTITY),
+    (Conflict, HTTP_409_CONFLICT),
+    (IdempotencyKeyReused, HTTP_409_CONFLICT),
+    (IdempotencyInProgress, HTTP_409_CONFLICT),
+    # Domain errors that can only mean a bug (mixed currencies, an event type nobody knows).
+    (CurrencyMismatch, HTTP_500_INTERNAL_SERVER_ERROR),
+    (UnknownEventType, HTTP_500_INTERNAL_SERVER_ERROR),
     (DomainError, HTTP_409_CONFLICT),
-    (PortError, HTTP_409_CONFLICT),
 )
 
 _HTTP_CODES: Final[Mapping[int, str]] = {
@@ -159,9 +176,12 @@ def _library_error(request: Request[Any, Any, Any], error: BookMyShowError) -> R
             "unmapped library error on %s %s", request.method, request.url.path, exc_info=error
         )
         return _body(INTERNAL_ERROR, "internal error", {}, status)
+    details = error.details()
     if status == HTTP_503_SERVICE_UNAVAILABLE:
+        # The reason is the driver's own text (hosts, users, file paths): for the log only.
         _log.warning("backend unavailable on %s %s: %s", request.method, request.url.path, error)
-    return _body(error.code, _message(error), error.details(), status)
+        details.pop("reason", None)
+    return _body(error.code, _message(error), details, status)
 
 
 _ROLE: Final = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`]+)`")
