@@ -79,12 +79,14 @@ def create_app(config: AppConfig | None = None, *, system: Ticketing | None = No
                 )
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
-            if system is None:
-                await ticketing.close()
+            try:
+                if sweeper is not None:
+                    sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
+            finally:
+                if system is None:
+                    await ticketing.close()
 
     route_modules = (accounts, browsing, holds, bookings, reviews, admin, live, ops, pages)
     return Litestar(

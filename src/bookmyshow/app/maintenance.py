@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Final
 
 from bookmyshow.bootstrap import Ticketing
-from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.users import Principal, Role
 
 __all__ = ["SWEEPER", "sweep_once", "sweep_forever"]
@@ -28,7 +27,8 @@ SWEEPER: Final = Principal(user_id="system:maintenance", roles=[Role.PLATFORM_AD
 async def sweep_once(ticketing: Ticketing) -> None:
     """Expire due bookings and lapsed holds, reconcile unknown payments, retry failed refunds.
 
-    A step that fails is logged and the next one still runs.
+    A step that fails — for any reason: a sweep that dies on one bad row must not stop the next
+    ones, nor every later sweep — is logged with its traceback and the next one still runs.
     """
     operations = ticketing.operations
     for name, step in (
@@ -38,8 +38,8 @@ async def sweep_once(ticketing: Ticketing) -> None:
     ):
         try:
             await step(SWEEPER)
-        except BookMyShowError as exc:
-            _log.warning("maintenance step %s failed: %s", name, exc)
+        except Exception:  # noqa: BLE001 - logged with its traceback; see the docstring
+            _log.exception("maintenance step %s failed", name)
 
 
 async def sweep_forever(ticketing: Ticketing, interval: timedelta) -> None:
