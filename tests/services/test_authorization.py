@@ -821,7 +821,11 @@ def _public_methods(app: Ticketing) -> dict[str, inspect.Signature]:
     methods: dict[str, inspect.Signature] = {}
     for attribute in attrs.fields(Ticketing):
         value = getattr(app, attribute.name)
-        if isinstance(value, Ports | Policies) or attribute.name in {"resources", "preparations"}:
+        if isinstance(value, Ports | Policies) or attribute.name in {
+            "resources",
+            "preparations",
+            "probes",
+        }:
             continue  # wiring, not a service (closers of pools, steps run before serving)
         service = type(value)
         assert service.__module__.startswith("bookmyshow.services."), attribute.name
