@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
-import httpx
 import uvicorn
 from litestar import Litestar
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.app.api import EMAILS
-from tests.redis_backends import free_port
-from tests.services.world import PASSWORD
+from tests.app.api import Actors
 
 __all__ = ["RECEIVE_TIMEOUT_S", "HttpActors", "next_json", "open_live", "serving"]
 
@@ -33,19 +31,19 @@ RECEIVE_TIMEOUT_S: Final = 10.0
 @asynccontextmanager
 async def serving(app: Litestar, *, startup_timeout_s: float = 30.0) -> AsyncIterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in this event loop; yield
-    ``host:port`` once it has started (lifespan included) and stop it when the block ends."""
-    port = free_port()
+    ``host:port`` once it has started (lifespan included) and stop it when the block ends.
+
+    The socket is bound here and handed to uvicorn, so no other process can take the port
+    between choosing it and listening on it.
+    """
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    port: int = listener.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-            timeout_graceful_shutdown=5,
-        )
+        uvicorn.Config(app, log_level="warning", lifespan="on", timeout_graceful_shutdown=5)
     )
-    task = asyncio.create_task(server.serve(), name=f"uvicorn-{port}")
+    task = asyncio.create_task(server.serve(sockets=[listener]), name=f"uvicorn-{port}")
     try:
         async with asyncio.timeout(startup_timeout_s):
             while not server.started:
@@ -56,8 +54,11 @@ async def serving(app: Litestar, *, startup_timeout_s: float = 30.0) -> AsyncIte
         yield f"127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        async with asyncio.timeout(30):
-            await task
+        try:
+            async with asyncio.timeout(30):
+                await task
+        finally:
+            listener.close()
 
 
 @asynccontextmanager
@@ -77,25 +78,6 @@ async def next_json(
     return message
 
 
-class HttpActors:
-    """Calls of a real server as the world's actors (see :data:`tests.app.api.EMAILS`), with
-    log-ins cached per actor."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self._tokens: dict[str, str] = {}
-
-    async def call(
-        self, method: str, path: str, actor: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        """Send ``method path`` as ``actor`` (anonymous for ``None``; ``headers=`` are merged)."""
-        headers = dict(kwargs.pop("headers", {}))
-        if actor is not None:
-            if actor not in self._tokens:
-                response = await self.client.post(
-                    "/api/auth/login", json={"email": EMAILS[actor], "password": PASSWORD}
-                )
-                assert response.status_code == 200, response.text
-                self._tokens[actor] = response.json()["access_token"]
-            headers["Authorization"] = f"Bearer {self._tokens[actor]}"
-        return await self.client.request(method, path, headers=headers, **kwargs)
+HttpActors = Actors
+"""Calls of a real server as the world's actors (see :data:`tests.app.api.EMAILS`), with
+log-ins cached per actor: :class:`tests.app.api.Actors` over a client of the server."""

@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
 
@@ -25,10 +25,10 @@ from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
 from bookmyshow.adapters.sql.database import create_database
 from bookmyshow.adapters.sql.migrate import upgrade
 from bookmyshow.bootstrap import ENV_PREFIX, bootstrap, hybrid_ports
-from tests.app.api import EMAILS
+from tests.app.api import Actors
 from tests.app.live_server import next_json, open_live
 from tests.redis_backends import drop_namespace, free_port
-from tests.services.world import PASSWORD, World, build_world
+from tests.services.world import World, build_world
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -113,62 +113,77 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
 
 
-@contextmanager
-def app_servers(
-    count: int, env: Mapping[str, str], logs: Path
-) -> Iterator[list[tuple[str, subprocess.Popen[bytes]]]]:
-    """Start ``count`` uvicorn processes serving ``bookmyshow.app:create_app`` (built from
-    ``env``) on free loopback ports; yield their ``host:port`` and process; kill them after."""
-    started: list[tuple[str, subprocess.Popen[bytes]]] = []
-    try:
-        for index in range(count):
-            port = free_port()
-            with (logs / f"app-{index}.log").open("wb") as log:
-                process = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "--factory",
-                        "bookmyshow.app:create_app",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    env=dict(env),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            started.append((f"127.0.0.1:{port}", process))
-        yield started
-    finally:
-        for _, process in started:
-            _stop(process)
+def _launch(port: int, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """One uvicorn process serving ``bookmyshow.app:create_app`` (built from ``env``) on
+    ``port``, its output appended to ``log``."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bookmyshow.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
 
 
-async def wait_until_serving(address: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll ``GET /health`` until the process answers; fail with its log if it exits or takes
-    longer than a minute."""
+async def serves(address: str, process: subprocess.Popen[bytes], log: Path) -> bool:
+    """Poll ``GET /health`` until the process answers (True) or exits (False); fail with its log
+    if it takes longer than a minute."""
     deadline = time.monotonic() + _START_TIMEOUT_S
     async with httpx.AsyncClient(base_url=f"http://{address}", timeout=2) as client:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app process on {address} exited: {_tail(log)}")
+        while process.poll() is None:
             try:
                 if (await client.get("/health")).status_code == 200:
-                    return
+                    return True
             except httpx.TransportError:
                 pass  # not listening yet
             if time.monotonic() > deadline:
                 pytest.fail(f"app process on {address} did not start: {_tail(log)}")
             await asyncio.sleep(0.1)
+    return False
+
+
+@asynccontextmanager
+async def app_servers(count: int, env: Mapping[str, str], logs: Path) -> AsyncIterator[list[str]]:
+    """Start ``count`` uvicorn processes (see :func:`_launch`) on free loopback ports and wait
+    until each answers; yield their ``host:port``; stop them after.
+
+    A port is chosen before the process binds it, so another process may take it in between: a
+    process that exits during start-up is started once more on another port.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+    addresses: list[str] = []
+    try:
+        for index in range(count):
+            log = logs / f"app-{index}.log"
+            for attempt in (1, 2):
+                port = free_port()
+                address = f"127.0.0.1:{port}"
+                processes.append(_launch(port, env, log))
+                if await serves(address, processes[-1], log):
+                    addresses.append(address)
+                    break
+                if attempt == 2:
+                    pytest.fail(f"app process on {address} exited: {_tail(log)}")
+        yield addresses
+    finally:
+        for process in processes:
+            _stop(process)
 
 
 async def seed(database_url: str, redis_url: str, namespace: str) -> World:
@@ -202,30 +217,22 @@ async def test_a_viewer_of_one_process_sees_a_hold_made_through_another(
     world = await seed(fresh_mariadb, redis_url, shared_namespace)
     show_id = world.show.show_id
     env = server_environment(fresh_mariadb, redis_url, shared_namespace)
-    with app_servers(2, env, tmp_path) as servers:
-        for index, (address, process) in enumerate(servers):
-            await wait_until_serving(address, process, tmp_path / f"app-{index}.log")
-        (a, _), (b, _) = servers
-        async with httpx.AsyncClient(base_url=f"http://{a}", timeout=30) as http_a:
-            for address in (a, b):
-                ready = await http_a.get(f"http://{address}/ready")
-                assert ready.status_code == 200, ready.text
-                assert ready.json()["backends"] == {"database": "ok", "redis": "ok"}
-            async with open_live(b, show_id) as viewer:
-                assert await next_json(viewer) == {"type": "hello", "show_id": show_id}
-                login = await http_a.post(
-                    "/api/auth/login", json={"email": EMAILS["alice"], "password": PASSWORD}
-                )
-                assert login.status_code == 200, login.text
-                token = login.json()["access_token"]
-                held = await http_a.post(
-                    f"/api/shows/{show_id}/holds",
-                    json={"seats": ["B2", "B3"]},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                assert held.status_code == 201, held.text
-                message = await next_json(viewer, timeout_s=20)
-                assert message["type"] == "seats"
-                assert message["show_id"] == show_id
-                assert message["kind"] == "held"
-                assert message["seats"] == ["B2", "B3"]
+    async with (
+        app_servers(2, env, tmp_path) as (a, b),
+        httpx.AsyncClient(base_url=f"http://{a}", timeout=30) as http_a,
+    ):
+        for address in (a, b):
+            ready = await http_a.get(f"http://{address}/ready")
+            assert ready.status_code == 200, ready.text
+            assert ready.json()["backends"] == {"database": "ok", "redis": "ok"}
+        async with open_live(b, show_id) as viewer:
+            assert await next_json(viewer) == {"type": "hello", "show_id": show_id}
+            held = await Actors(http_a).call(
+                "POST", f"/api/shows/{show_id}/holds", "alice", json={"seats": ["B2", "B3"]}
+            )
+            assert held.status_code == 201, held.text
+            message = await next_json(viewer, timeout_s=20)
+            assert message["type"] == "seats"
+            assert message["show_id"] == show_id
+            assert message["kind"] == "held"
+            assert message["seats"] == ["B2", "B3"]
