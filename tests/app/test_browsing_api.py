@@ -243,6 +243,14 @@ async def test_shows_refuse_unknown_ids_and_bad_dates(api: Api) -> None:
     assert_error(await api.call("GET", "/api/shows?date=tomorrow"), 400, "invalid_request")
 
 
+async def test_shows_name_the_date_parameter_for_a_date_out_of_range(api: Api) -> None:
+    """A well-formed date the library cannot place in time is 422 naming the ``date`` query
+    parameter the client sent (not the library's ``on``), with the library's reason."""
+    response = await api.call("GET", "/api/shows", params={"date": "9999-12-31"})
+    details = assert_error(response, 422, "invalid_input")
+    assert details == {"field": "date", "reason": "out of range"}
+
+
 async def test_seat_map_shows_every_seat_with_status_and_price(api: Api, system: Ticketing) -> None:
     """The seat map lists rows front to back with each seat's id, category, price and status:
     sold, held (marked as the caller's own for its holder) or available, with per-category

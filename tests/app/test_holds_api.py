@@ -241,6 +241,24 @@ async def test_quote_with_an_unknown_coupon_is_refused(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
+    ("coupon", "reason"),
+    [("x" * 200, "1 to"), ("TWO WORDS", "no whitespace")],
+    ids=["too-long", "whitespace"],
+)
+async def test_quote_names_the_coupon_parameter_for_a_malformed_code(
+    api: Api, coupon: str, reason: str
+) -> None:
+    """A malformed coupon code is 422 naming the ``coupon`` query parameter the client sent
+    (not the library's ``code``), with the library's reason."""
+    read = await hold(api, "alice", {"seats": ["A1"]})
+    path = holds_path(api, read["hold_id"]) + "/quote"
+    response = await api.call("GET", path, "alice", params={"coupon": coupon})
+    details = assert_error(response, 422, "invalid_input")
+    assert details["field"] == "coupon"
+    assert details["reason"].startswith(reason), details
+
+
+@pytest.mark.parametrize(
     "config",
     [RateLimits(hold=RateLimit(limit=2, window=timedelta(minutes=1)))],
     indirect=True,

@@ -27,6 +27,7 @@ from bookmyshow.app.schemas.browsing import (
     SuggestionRead,
     TheaterRead,
 )
+from bookmyshow.app.schemas.common import wire_names
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.search import (
     DEFAULT_PAGE_SIZE,
@@ -65,6 +66,7 @@ _PARAMETER_OF: Final = {
     "page_size": "size",
     "offset": "page",
 }
+_SHOWS_PARAMETER_OF: Final = {"on": "date"}
 
 
 @get(
@@ -109,7 +111,7 @@ def _search_query(
     """The library's query for the parameters; InvalidInput names the parameter at fault."""
     if page < 1:
         raise InvalidInput(field="page", reason="a page number from 1")
-    try:
+    with wire_names(_PARAMETER_OF):
         return SearchQuery(
             text=q,
             genres=genre or (),
@@ -124,9 +126,6 @@ def _search_query(
             offset=(page - 1) * size,
             facets=frozenset(Facet),
         )
-    except InvalidInput as exc:
-        field = _PARAMETER_OF.get(exc.field, exc.field)
-        raise InvalidInput(field=field, reason=exc.reason) from exc
 
 
 @get(
@@ -255,8 +254,10 @@ async def list_shows(
     ] = None,
 ) -> list[ShowListingRead]:
     """Upcoming shows, earliest first, each with its theater, screen, start (UTC and local),
-    format, language, prices and seats left per category.  404 for an unknown city or movie."""
-    listings = await ticketing.browsing.shows(viewer, movie_id=movie_id, city_id=city_id, on=on)
+    format, language, prices and seats left per category.  404 for an unknown city or movie;
+    422 ``invalid_input`` naming ``date`` for a date out of range."""
+    with wire_names(_SHOWS_PARAMETER_OF):
+        listings = await ticketing.browsing.shows(viewer, movie_id=movie_id, city_id=city_id, on=on)
     return [ShowListingRead.of(listing) for listing in listings]
 
 

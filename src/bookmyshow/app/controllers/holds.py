@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 
 from bookmyshow.app.dependencies import BEARER, ConfigDep, TicketingDep, limit
 from bookmyshow.app.errors import error_responses
+from bookmyshow.app.schemas.common import wire_names
 from bookmyshow.app.schemas.holds import BestAvailableCreate, HoldCreate, HoldRead, QuoteRead
 from bookmyshow.domain.users import Principal
 
@@ -23,6 +24,8 @@ __all__ = ["ROUTES", "extend_hold", "get_hold", "hold_seats", "quote_hold", "rel
 _TAGS: Final = ["holds"]
 _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _HOLD: Final = "/api/shows/{show_id:str}/holds/{hold_id:str}"
+# The library checks a coupon as ``code``; the client sent it as the ``coupon`` parameter.
+_QUOTE_PARAMETER_OF: Final = {"code": "coupon"}
 
 
 @post(
@@ -132,9 +135,11 @@ async def quote_hold(
     """The itemized price of the caller's hold (with the ``coupon``, if given), without booking.
 
     403 ``not_hold_owner`` for someone else's hold; 404 ``hold_not_found``/``hold_expired``;
-    409 ``coupon_rejected`` or ``show_not_bookable``.
+    409 ``coupon_rejected`` or ``show_not_bookable``; 422 ``invalid_input`` naming ``coupon``
+    for a malformed code.
     """
-    quote = await ticketing.bookings.quote(principal, show_id, hold_id, coupon_code=coupon)
+    with wire_names(_QUOTE_PARAMETER_OF):
+        quote = await ticketing.bookings.quote(principal, show_id, hold_id, coupon_code=coupon)
     return QuoteRead.of(quote)
 
 

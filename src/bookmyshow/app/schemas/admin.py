@@ -17,7 +17,7 @@ from typing import Final
 
 from attrs import field, frozen
 
-from bookmyshow.app.schemas.common import MoneyRead
+from bookmyshow.app.schemas.common import MoneyRead, wire_names
 from bookmyshow.domain.booking import Booking, BookingStatus
 from bookmyshow.domain.catalog import MAX_DURATION, MIN_DURATION
 from bookmyshow.domain.errors import InvalidInput
@@ -57,17 +57,6 @@ def _minutes(value: int) -> timedelta:
         low, high = MIN_DURATION // _MINUTE, MAX_DURATION // _MINUTE
         raise InvalidInput(field="duration_minutes", reason=f"from {low} to {high} minutes")
     return duration
-
-
-def _renamed(error: InvalidInput, prefix: str, names: dict[str, str]) -> InvalidInput:
-    # The library names its own parameters (``rows[2].cells``, ``lat``); a client needs the
-    # name of the field it sent (``rows[2].seats``, ``location.lat``).
-    name = error.field
-    for library, wire in names.items():
-        if name == library or name.endswith("." + library):
-            name = name[: len(name) - len(library)] + wire
-            break
-    return InvalidInput(field=prefix + name, reason=error.reason)
 
 
 # --- cities ---------------------------------------------------------------------------------
@@ -150,10 +139,8 @@ class LocationBody:
     def point(self) -> GeoPoint:
         """The library's value; raises ``InvalidInput`` (``location.lat`` or ``location.lon``)
         out of range."""
-        try:
+        with wire_names({}, prefix="location."):
             return GeoPoint(self.lat, self.lon)
-        except InvalidInput as exc:
-            raise _renamed(exc, "location.", {}) from exc
 
 
 @frozen(kw_only=True)
@@ -213,10 +200,8 @@ class ScreenCreate:
     def layout(self) -> SeatLayout:
         """The seat layout; raises ``InvalidInput`` naming the row (``rows[1].seats``) for an
         empty or unknown cell, a bad row label or category, or duplicate rows."""
-        try:
+        with wire_names({"cells": "seats", "label": "row"}):
             return SeatLayout.from_rows([RowSpec(r.row, r.category, r.seats) for r in self.rows])
-        except InvalidInput as exc:
-            raise _renamed(exc, "", {"cells": "seats", "label": "row"}) from exc
 
 
 @frozen(kw_only=True)
@@ -271,10 +256,8 @@ class ShowCreate:
         out of range (the library refuses the rest: unknown categories, amounts not positive)."""
         out: dict[str, Money] = {}
         for category, paise in self.prices.items():
-            try:
+            with wire_names({"amount": f"prices.{category}"}):
                 out[category] = Money(paise, _CURRENCY)
-            except InvalidInput as exc:
-                raise InvalidInput(field=f"prices.{category}", reason=exc.reason) from exc
         return out
 
 
