@@ -13,7 +13,7 @@ from attrs import evolve
 
 from bookmyshow.adapters.memory import MemoryPaymentGateway
 from bookmyshow.adapters.memory.payments import CARD_DECLINED, CARD_SUCCEEDS
-from bookmyshow.app import AppConfig
+from bookmyshow.app import AppConfig, create_app
 from bookmyshow.app.config import RateLimit, RateLimits
 from bookmyshow.app.controllers.bookings import qr_svg
 from bookmyshow.bootstrap import Ticketing
@@ -267,9 +267,12 @@ async def test_payment_replays_with_the_same_key_and_charges_once(
     await assert_money_reconciles(system)
 
 
-@pytest.mark.parametrize("header", [None, "", "   "], ids=["missing", "empty", "blank"])
+@pytest.mark.parametrize(
+    "header", [None, "", "   ", "k" * 256], ids=["missing", "empty", "blank", "too-long"]
+)
 async def test_checkout_and_payment_need_an_idempotency_key(api: Api, header: str | None) -> None:
-    """Without a usable Idempotency-Key header checkout and payment are 422 naming it."""
+    """Without a usable Idempotency-Key header (missing, blank or over 255 characters) checkout
+    and payment are 422 naming the header as sent, not the library's ``idempotency_key``."""
     held = await hold(api, "alice", {"seats": ["A4"]})
     headers = {} if header is None else {"Idempotency-Key": header}
     body = {"show_id": api.world.show.show_id, "hold_id": held["hold_id"]}
@@ -286,6 +289,20 @@ async def test_checkout_and_payment_need_an_idempotency_key(api: Api, header: st
     assert assert_error(unpaid, 422, "invalid_input")["field"] == "Idempotency-Key"
     still = (await api.call("GET", f"/api/bookings/{booking['booking_id']}", "alice")).json()
     assert still["status"] == "pending_payment"
+
+
+async def test_openapi_declares_the_idempotency_key_header_required(config: AppConfig) -> None:
+    """The OpenAPI document lists the Idempotency-Key header as required on checkout and
+    payment, and on no other operation."""
+    paths = create_app(config).openapi_schema.to_schema()["paths"]
+    declared = {
+        operation["operationId"]: parameter["required"]
+        for item in paths.values()
+        for operation in item.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header" and parameter["name"] == "Idempotency-Key"
+    }
+    assert declared == {"checkout": True, "payBooking": True}
 
 
 @pytest.mark.parametrize("card", ["4111", "4111-1111-1111-111x", "a" * 16])

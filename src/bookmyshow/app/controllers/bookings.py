@@ -10,11 +10,11 @@ a theater admin reads and checks in the bookings of their theaters; a platform a
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, ClassVar, Final
+from typing import Annotated, ClassVar, Final
 
 import segno
 from attrs import define
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
@@ -24,7 +24,6 @@ from bookmyshow.app.dependencies import (
     IDEMPOTENCY_HEADER,
     ConfigDep,
     TicketingDep,
-    idempotency_key,
     limit,
 )
 from bookmyshow.app.errors import error_responses
@@ -37,8 +36,9 @@ from bookmyshow.app.schemas.bookings import (
     TicketRead,
 )
 from bookmyshow.domain.booking import BookingStatus
-from bookmyshow.domain.errors import DomainError
+from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.domain.users import Principal
+from bookmyshow.ports.payments import check_idempotency_key
 
 __all__ = [
     "ROUTES",
@@ -62,16 +62,27 @@ _QR_BORDER: Final = 4
 _TICKETED: Final = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN})
 
 IdempotencyHeader = Annotated[
-    str | None,
+    str,
     HeaderParameter(
         name=IDEMPOTENCY_HEADER,
-        required=False,
-        description="Required: a unique key per intended operation; a retry reuses it.",
+        required=True,
+        description="A unique key per intended operation, 1 to 255 characters; a retry reuses it.",
     ),
 ]
-"""The ``Idempotency-Key`` header as the OpenAPI document shows it.  Declared optional so that
-:func:`~bookmyshow.app.dependencies.idempotency_key` (422 when missing) checks it, not Litestar
-(400)."""
+"""The ``Idempotency-Key`` header, required in the OpenAPI document.  The empty default makes
+Litestar pass a missing header on, so that :func:`_idempotency_key` answers it as a bad value
+(422 naming the header) like an empty or over-long one, rather than Litestar (400)."""
+
+
+def _idempotency_key(header: str) -> str:
+    """The key the client sent; raises :class:`InvalidInput` (field ``Idempotency-Key``) when it
+    is missing, blank or longer than the library accepts."""
+    key = header.strip()
+    if not key:
+        raise InvalidInput(
+            field=IDEMPOTENCY_HEADER, reason="required: a unique key per intended operation"
+        )
+    return check_idempotency_key(key, field=IDEMPOTENCY_HEADER)
 
 
 @define(auto_exc=True, kw_only=True)
@@ -113,13 +124,12 @@ def qr_svg(text: str) -> str:
     responses=error_responses(401, 403, 404, 409, 429),
 )
 async def checkout(
-    request: Request[Any, Any, Any],
     *,
     data: CheckoutCreate,
     ticketing: TicketingDep,
     config: ConfigDep,
     principal: Principal,
-    idempotency: IdempotencyHeader = None,
+    idempotency: IdempotencyHeader = "",
 ) -> BookingRead:
     """Open a booking awaiting payment for the caller's live hold, priced by the rules.
 
@@ -127,9 +137,10 @@ async def checkout(
     hold expires).  A retry with the same ``Idempotency-Key`` returns the same booking; the key
     for another hold or coupon is 409 ``idempotency_key_reused``.  Other refusals: 403
     ``not_hold_owner``, 404 ``hold_not_found``/``hold_expired``, 409 ``hold_in_checkout``,
-    ``show_not_bookable``, ``coupon_rejected``; 422 without the header.  Rate limited per user.
+    ``show_not_bookable``, ``coupon_rejected``; 422 naming ``Idempotency-Key`` without a key of 1
+    to 255 characters.  Rate limited per user.
     """
-    key = idempotency_key(request)  # reads the header declared as ``idempotency``
+    key = _idempotency_key(idempotency)
     await limit(ticketing, config.rate_limits.checkout, f"checkout:{principal.user_id}")
     booking = await ticketing.bookings.checkout(
         principal,
@@ -150,13 +161,12 @@ async def checkout(
     responses=error_responses(401, 403, 404, 409),
 )
 async def pay_booking(
-    request: Request[Any, Any, Any],
     *,
     booking_id: str,
     data: PaymentCreate,
     ticketing: TicketingDep,
     principal: Principal,
-    idempotency: IdempotencyHeader = None,
+    idempotency: IdempotencyHeader = "",
 ) -> BookingRead:
     """Pay the booking with a card and, once paid, confirm it (the seats are sold).
 
@@ -166,9 +176,10 @@ async def pay_booking(
     ``failed_refunded`` (the seats were lost; the charge was refunded).  A retry with the same
     ``Idempotency-Key`` charges nothing and answers the booking's current state; the key for
     another booking or card is 409 ``idempotency_key_reused``.  Other refusals: 409
-    ``booking_not_payable``, ``idempotency_in_progress``; 404 ``hold_expired``.
+    ``booking_not_payable``, ``idempotency_in_progress``; 404 ``hold_expired``; 422 naming
+    ``Idempotency-Key`` as for checkout.
     """
-    key = idempotency_key(request)  # reads the header declared as ``idempotency``
+    key = _idempotency_key(idempotency)
     booking = await ticketing.bookings.pay(
         principal, booking_id, payment_method=data.payment_method(), idempotency_key=key
     )
