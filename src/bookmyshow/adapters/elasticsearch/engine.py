@@ -196,6 +196,14 @@ class ElasticsearchMovieSearch:
         """Close the client and its connections."""
         await self._client.close()
 
+    async def ping(self) -> None:
+        """Ask the cluster who it is (``GET /``): a readiness check.
+
+        Unlike the client's own ``ping()``, which answers ``False``, this raises
+        ``BackendUnavailable`` when no node answers (or one answers with an error).
+        """
+        await self._request("ping", self._client.info, retry_missing=False)
+
     async def ensure_index(self) -> bool:
         """Create the first index (``<alias>-v1-initial``) behind the alias if the alias is missing.
 

@@ -228,6 +228,15 @@ class MongoReviewStore:
         """Close the client and its connections."""
         await self._client.close()
 
+    async def ping(self) -> None:
+        """Send the ``ping`` command: a readiness check.
+
+        Raises ``BackendUnavailable`` when no server is selectable within the client's
+        ``serverSelectionTimeoutMS`` (or the server refuses the command).
+        """
+        with translated("ping"):
+            await self._client.admin.command("ping")
+
     async def ensure_indexes(self) -> None:
         """Create the :data:`INDEXES` that do not exist yet (idempotent: existing ones with the
         same definition are left alone).

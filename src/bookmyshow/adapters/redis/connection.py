@@ -27,7 +27,7 @@ from redis.exceptions import RedisClusterException
 from bookmyshow.adapters.redis.errors import translated
 from bookmyshow.domain.errors import InvalidInput
 
-__all__ = ["RedisClient", "connect", "is_cluster_url", "no_retries", "ready"]
+__all__ = ["RedisClient", "connect", "is_cluster_url", "no_retries", "ping", "ready"]
 
 RedisClient: TypeAlias = "Redis | RedisCluster"
 """A standalone client or a cluster client; every adapter here accepts both."""
@@ -126,3 +126,12 @@ async def ready(client: RedisClient) -> RedisClient:
     with translated("connect"):
         await client.initialize()
     return client
+
+
+async def ping(client: RedisClient) -> None:
+    """Send ``PING`` (to every primary of a cluster): a readiness check.
+
+    Raises ``BackendUnavailable`` when the server (or a node) does not answer.
+    """
+    with translated("ping"):
+        await (await ready(client)).ping()

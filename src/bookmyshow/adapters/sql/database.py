@@ -26,7 +26,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Final, TypeVar
 
 from attrs import define, field
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -43,6 +43,10 @@ DEFAULT_ATTEMPTS: Final = 5
 _SUPPORTED: Final = frozenset({"mysql", "mariadb", "sqlite"})
 # A URL without a driver gets the async driver the extras install.
 _DEFAULT_DRIVERS: Final = {"mysql": "asyncmy", "mariadb": "asyncmy", "sqlite": "aiosqlite"}
+
+
+async def _select_one(connection: AsyncConnection) -> object:
+    return (await connection.execute(text("SELECT 1"))).scalar_one()
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -178,6 +182,20 @@ class SqlDatabase:
         if self.dialect == "sqlite":
             return await self.read(work)
         return await self.write(work)
+
+    async def ping(self, *, replica: bool = False) -> None:
+        """Ask the database a trivial question (``SELECT 1``): a readiness check.
+
+        With ``replica=False`` the question goes where :meth:`read_latest` reads: the primary,
+        except on SQLite, where the file's reader engine answers, so the check never queues
+        for (nor takes) the write lock that the writer's ``BEGIN IMMEDIATE`` would.  With
+        ``replica=True`` it goes to the reader engine (the replica when one is configured).
+        Raises ``BackendUnavailable`` when the database does not answer.
+        """
+        if replica:
+            await self.read(_select_one)
+        else:
+            await self.read_latest(_select_one)
 
     async def _run(
         self, work: Callable[[AsyncConnection], Awaitable[_T]], *, read_only: bool
