@@ -21,6 +21,7 @@ import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Final, cast
 
 from attrs import define, evolve, field, frozen
@@ -47,7 +48,6 @@ from bookmyshow.adapters.memory.search import MemoryMovieSearch
 from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.domain.errors import DomainError, InvalidInput
 from bookmyshow.ports.clock import Clock
-from bookmyshow.ports.errors import BackendUnavailable
 from bookmyshow.ports.events import EventBus, EventPublisher
 from bookmyshow.ports.ids import IdGenerator
 from bookmyshow.ports.payments import PaymentGateway
@@ -66,10 +66,6 @@ from bookmyshow.services.seat_feed import SeatFeed
 from bookmyshow.services.seats import Seats
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncConnection
-
-    from bookmyshow.adapters.elasticsearch import ElasticsearchMovieSearch
-    from bookmyshow.adapters.mongo import MongoReviewStore
     from bookmyshow.adapters.redis import RedisClient
     from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
     from bookmyshow.adapters.sql import SqlDatabase
@@ -138,6 +134,14 @@ class Ticketing:
     process): each asks its backend one trivial question and raises ``BackendUnavailable`` when
     it gets no answer.  Readiness checks run them; :func:`bootstrap` wires none."""
 
+    @property
+    def in_process_bus(self) -> EventBus | None:
+        """``ports.events`` when it is an in-process bus (it has ``subscribe``), which handlers
+        can follow directly; ``None`` for a broker-backed publisher, whose events reach
+        handlers through your consumer instead."""
+        events = self.ports.events
+        return cast(EventBus, events) if callable(getattr(events, "subscribe", None)) else None
+
     async def start(self) -> None:
         """Prepare what the builder wired (creates the Elasticsearch index behind its alias
         when missing).  Idempotent; call it once before serving, and :meth:`close` after."""
@@ -187,9 +191,8 @@ def _index_from_events(system: Ticketing) -> Ticketing:
     the search indexer, the catalog cache's invalidation (when a cache is wired), the live seat
     feed (when ``ports.seat_updates`` is set) and the rating propagator (when ``ports.reviews``
     is set)."""
-    events = system.ports.events
-    if callable(getattr(events, "subscribe", None)):
-        bus = cast(EventBus, events)
+    bus = system.in_process_bus
+    if bus is not None:
         system.indexer.subscribe(bus)
         catalog_cache = system.browsing.catalog_cache
         if catalog_cache is not None:
@@ -696,7 +699,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         search = engine
         preparations.append(engine.ensure_index)
         closers.append(engine.close)
-        probes.append(("elasticsearch", _elasticsearch_probe(engine)))
+        probes.append(("elasticsearch", engine.ping))
     if settings.database_url is None:
         ports = in_memory_ports(
             token_secret=secret, token_issuer=issuer, token_audience=audience, search=search
@@ -707,9 +710,9 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
 
         database = create_database(settings.database_url, replica_url=settings.database_replica_url)
         closers.append(database.dispose)
-        probes.insert(0, ("database", _sql_probe(database, replica=False)))
+        probes.insert(0, ("database", database.ping))
         if settings.database_replica_url is not None:
-            probes.insert(1, ("database_replica", _sql_probe(database, replica=True)))
+            probes.insert(1, ("database_replica", partial(database.ping, replica=True)))
         if settings.redis_url is None:
             ports = sql_ports(
                 database,
@@ -720,6 +723,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
             )
         else:
             from bookmyshow.adapters import redis  # noqa: PLC0415 - optional extra
+            from bookmyshow.adapters.redis.connection import ping  # noqa: PLC0415
 
             redis_client = redis.connect(settings.redis_url)
             closers.append(redis_client.aclose)
@@ -736,7 +740,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
                 # Closers run newest first: the feed's readers stop before the client closes.
                 closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
             preparations.append(lambda: redis.ready(redis_client))
-            probes.append(("redis", _redis_probe(redis_client)))
+            probes.append(("redis", partial(ping, redis_client)))
     if settings.mongo_url is not None:
         from bookmyshow.adapters import mongo  # noqa: PLC0415 - optional extra
 
@@ -751,7 +755,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
         ports = evolve(ports, reviews=reviews)
         preparations.append(reviews.ensure_indexes)
         closers.append(reviews.close)
-        probes.append(("mongo", _mongo_probe(reviews)))
+        probes.append(("mongo", reviews.ping))
     system = bootstrap(ports, rules)
     return evolve(
         system,
@@ -761,54 +765,11 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
     )
 
 
-# --- probes: one trivial question per backend, failures as BackendUnavailable ------------------
+# --- probes: each adapter's ping() asks its backend; the in-process stores need none -----------
 
 
 async def _nothing_to_probe() -> None:
     """The in-process stores are there as long as the process is."""
-
-
-def _sql_probe(database: SqlDatabase, *, replica: bool) -> Callable[[], Awaitable[object]]:
-    from sqlalchemy import text  # noqa: PLC0415 - the sql extra is optional
-
-    async def select_one(connection: AsyncConnection) -> object:
-        return (await connection.execute(text("SELECT 1"))).scalar_one()
-
-    # read() uses the replica when one is configured; write() always the primary.
-    return (lambda: database.read(select_one)) if replica else (lambda: database.write(select_one))
-
-
-def _redis_probe(client: RedisClient) -> Callable[[], Awaitable[object]]:
-    from bookmyshow.adapters.redis import ready  # noqa: PLC0415 - the redis extra is optional
-    from bookmyshow.adapters.redis.errors import translated  # noqa: PLC0415
-
-    async def ping() -> object:
-        with translated("ping"):
-            return await (await ready(client)).ping()
-
-    return ping
-
-
-def _elasticsearch_probe(engine: ElasticsearchMovieSearch) -> Callable[[], Awaitable[object]]:
-    from bookmyshow.adapters.elasticsearch.errors import BACKEND  # noqa: PLC0415 - optional extra
-
-    async def ping() -> object:
-        # ping() answers False (it never raises) when no node answers.
-        if not await engine.client.ping():
-            raise BackendUnavailable(backend=BACKEND, reason="ping: no node answered")
-        return True
-
-    return ping
-
-
-def _mongo_probe(store: MongoReviewStore) -> Callable[[], Awaitable[object]]:
-    from bookmyshow.adapters.mongo.errors import translated  # noqa: PLC0415 - optional extra
-
-    async def ping() -> object:
-        with translated("ping"):
-            return await store.client.admin.command("ping")
-
-    return ping
 
 
 def _with_hold_ttl(policies: Policies, ttl: timedelta) -> Policies:

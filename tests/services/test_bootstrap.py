@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import string
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from bookmyshow.bootstrap import (
 )
 from bookmyshow.domain.booking import BookingStatus
 from bookmyshow.domain.errors import InvalidInput
-from bookmyshow.domain.events import BookingConfirmed, SeatsHeld
+from bookmyshow.domain.events import BookingConfirmed, DomainEvent, SeatsHeld
 from bookmyshow.domain.holds import HoldPolicy
 from bookmyshow.domain.users import Role
 from bookmyshow.ports.security import InvalidToken
@@ -615,3 +616,51 @@ def test_a_replica_url_is_read_from_the_environment_and_needs_a_primary() -> Non
     with pytest.raises(InvalidInput) as info:
         Settings(database_replica_url=replica)
     assert info.value.field == "database_replica_url"
+
+
+# --- readiness probes ---------------------------------------------------------------------------
+
+_REPLICA = "mysql+asyncmy://reader:replica-pass-7@replica.internal/bookmyshow"
+_ES = "http://search.internal:9200"
+_MONGO = "mongodb://reviews.internal:27017"
+
+
+@pytest.mark.parametrize(
+    ("fields", "names"),
+    [
+        ({}, ["memory"]),
+        ({"database_url": DB}, ["database"]),
+        ({"database_url": DB, "database_replica_url": _REPLICA}, ["database", "database_replica"]),
+        ({"database_url": DB, "redis_url": REDIS}, ["database", "redis"]),
+        (
+            {"database_url": DB, "redis_url": REDIS, "elasticsearch_url": _ES, "mongo_url": _MONGO},
+            ["database", "elasticsearch", "redis", "mongo"],
+        ),
+    ],
+    ids=["memory", "sql", "sql-with-replica", "hybrid", "hybrid-with-search-and-reviews"],
+)
+async def test_from_settings_names_one_probe_per_backend(
+    fields: dict[str, str], names: list[str]
+) -> None:
+    """from_settings lists a probe for each backend it wired, by name (building connects to
+    nothing, so unreachable hosts do)."""
+    app = from_settings(Settings(**fields))  # type: ignore[arg-type]
+    try:
+        assert [name for name, _ in app.probes] == names
+        assert all(callable(probe) for _, probe in app.probes)
+    finally:
+        await app.close()
+
+
+def test_the_in_process_bus_is_the_publisher_only_when_it_can_subscribe(
+    clock: ManualClock,
+) -> None:
+    """Ticketing.in_process_bus is the memory bus itself, and None for a publish-only port."""
+    bus = MemoryEventBus()
+    assert embedded(clock, events=bus).in_process_bus is bus
+
+    class PublishOnly:
+        async def publish(self, events: Sequence[DomainEvent]) -> None:
+            """Hand the events to a broker (dropped here)."""
+
+    assert embedded(clock, events=PublishOnly()).in_process_bus is None

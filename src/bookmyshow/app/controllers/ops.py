@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from attrs import frozen
 from litestar import Litestar, Response, get
@@ -24,7 +24,6 @@ from bookmyshow.app.metrics import AppMetrics, metrics_of
 from bookmyshow.app.readiness import require_ready
 from bookmyshow.app.request_log import RequestLogMiddleware
 from bookmyshow.bootstrap import Ticketing
-from bookmyshow.ports.events import EventBus
 
 __all__ = [
     "METRICS_MEDIA_TYPE",
@@ -35,10 +34,6 @@ __all__ = [
     "initial_state",
     "on_start",
 ]
-
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
-
 
 METRICS_MEDIA_TYPE: Final = "text/plain; version=0.0.4"
 """The Prometheus text format (Litestar adds ``charset=utf-8``)."""
@@ -108,9 +103,9 @@ async def on_start(app: Litestar, ticketing: Ticketing, config: AppConfig) -> No
     """Once the library is started: count its booking events in the app's metrics (when its
     publisher is an in-process bus; a broker-backed one is counted by its consumer)."""
     found = metrics_of(app.state)
-    events = ticketing.ports.events
-    if found is not None and callable(getattr(events, "subscribe", None)):
-        found.follow(cast(EventBus, events))
+    bus = ticketing.in_process_bus
+    if found is not None and bus is not None:
+        found.follow(bus)
 
 
 MIDDLEWARE: Final[list[Middleware]] = [RequestLogMiddleware()]
