@@ -1,16 +1,59 @@
-"""The accounts routes: register, log in, refresh, who am I; tokens and the log-in rate limit."""
+"""The accounts routes: register, log in, refresh, who am I; tokens and the log-in and
+registration rate limits."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
+from typing import Any, cast
+
+import pytest
+from attrs import evolve
+from httpx import ASGITransport, AsyncClient
+from litestar import Litestar
 
 from bookmyshow.adapters.memory import ManualClock
-from bookmyshow.app import AppConfig
+from bookmyshow.app import AppConfig, RateLimit, RateLimits, create_app
 from bookmyshow.bootstrap import Ticketing
-from tests.app.api import Api, assert_error
-from tests.services.world import PASSWORD
+from tests.app.api import Api, asgi_client, assert_error
+from tests.services.world import PASSWORD, World
 
 NEW = {"email": "carol@example.com", "name": "Carol", "password": "a long passphrase"}
+
+
+class Addresses:
+    """Clients of one running app, each calling from a client address of its own."""
+
+    def __init__(self, app: Litestar, stack: AsyncExitStack) -> None:
+        self._app = app
+        self._stack = stack
+        self._clients: dict[str, AsyncClient] = {}
+
+    def at(self, address: str) -> AsyncClient:
+        """A client whose requests come from ``address`` (made once per address)."""
+        if address not in self._clients:
+            # httpx types its ASGI app more narrowly than Litestar types its __call__.
+            transport = ASGITransport(app=cast("Any", self._app), client=(address, 40000))
+            client = AsyncClient(transport=transport, base_url="http://testserver")
+            self._clients[address] = client
+            self._stack.push_async_callback(client.aclose)
+        return self._clients[address]
+
+
+@pytest.fixture
+def config(config: AppConfig, request: pytest.FixtureRequest) -> AppConfig:
+    """The conftest's configuration, with the rate limits a test parametrizes indirectly."""
+    limits: RateLimits | None = getattr(request, "param", None)
+    return config if limits is None else evolve(config, rate_limits=limits)
+
+
+@pytest.fixture
+async def addresses(system: Ticketing, world: World, config: AppConfig) -> AsyncIterator[Addresses]:
+    """The app serving the world, called from client addresses the test chooses."""
+    app = create_app(config, system=system)
+    async with asgi_client(app), AsyncExitStack() as stack:
+        yield Addresses(app, stack)
 
 
 async def test_register_creates_a_customer_who_can_log_in(api: Api) -> None:
@@ -102,31 +145,90 @@ async def test_login_refuses_a_malformed_email(api: Api) -> None:
     assert assert_error(response, 422, "invalid_input")["field"] == "email"
 
 
-async def test_login_is_rate_limited_per_email_and_address(
-    api: Api, config: AppConfig, clock: ManualClock
+async def test_login_is_rate_limited_per_address_across_accounts(
+    addresses: Addresses, config: AppConfig, clock: ManualClock
 ) -> None:
-    """After the limit of attempts for one e-mail, even the right password is 429
-    ``rate_limited`` with Retry-After; another e-mail is unaffected, and the window passing
-    lets the e-mail in again."""
+    """One address trying many accounts (unknown and malformed e-mails count too) is 429
+    ``rate_limited`` with Retry-After, even for a right password; another address is
+    unaffected, and the window passing lets the address in again."""
     rule = config.rate_limits.login
     assert rule is not None
-    wrong = {"email": "bob@example.com", "password": "not the password"}
-    for _ in range(rule.limit):
-        assert_error(
-            await api.call("POST", "/api/auth/login", json=wrong), 401, "invalid_credentials"
-        )
-    right = {"email": "bob@example.com", "password": PASSWORD}
-    limited = await api.call("POST", "/api/auth/login", json=right)
+    sprayer = addresses.at("198.51.100.1")
+    for n in range(rule.limit - 1):
+        guess = {"email": f"someone{n}@example.com", "password": "not the password"}
+        response = await sprayer.post("/api/auth/login", json=guess)
+        assert_error(response, 401, "invalid_credentials")
+    huge = {"email": "x" * 20_000 + "@example.com", "password": "not the password"}
+    assert (
+        assert_error(await sprayer.post("/api/auth/login", json=huge), 422, "invalid_input")[
+            "field"
+        ]
+        == "email"
+    )
+    right = {"email": "alice@example.com", "password": PASSWORD}
+    limited = await sprayer.post("/api/auth/login", json=right)
     details = assert_error(limited, 429, "rate_limited")
     assert details["retry_after_seconds"] > 0
     assert 1 <= int(limited.headers["Retry-After"]) <= rule.window.total_seconds()
-    other = await api.call(
-        "POST", "/api/auth/login", json={"email": "alice@example.com", "password": PASSWORD}
-    )
+    other = await addresses.at("198.51.100.2").post("/api/auth/login", json=right)
     assert other.status_code == 200, other.text
     clock.advance(rule.window + timedelta(seconds=1))
-    again = await api.call("POST", "/api/auth/login", json=right)
+    again = await sprayer.post("/api/auth/login", json=right)
     assert again.status_code == 200, again.text
+
+
+async def test_login_is_rate_limited_per_account_across_addresses(
+    addresses: Addresses, config: AppConfig, clock: ManualClock
+) -> None:
+    """Addresses taking turns on one account (its e-mail written with any domain case) are 429
+    for it, even with the right password, while other accounts log in from the same addresses;
+    the window passing lets the account in again."""
+    rule = config.rate_limits.login
+    assert rule is not None
+    spellings = ["bob@example.com", "bob@EXAMPLE.com", " bob@Example.COM "]
+    for n in range(rule.limit):
+        guess = {"email": spellings[n % len(spellings)], "password": "not the password"}
+        response = await addresses.at(f"203.0.113.{n + 1}").post("/api/auth/login", json=guess)
+        assert_error(response, 401, "invalid_credentials")
+    fresh = addresses.at("192.0.2.1")
+    right = {"email": "bob@example.com", "password": PASSWORD}
+    assert_error(await fresh.post("/api/auth/login", json=right), 429, "rate_limited")
+    alice = {"email": "alice@example.com", "password": PASSWORD}
+    other = await addresses.at("203.0.113.1").post("/api/auth/login", json=alice)
+    assert other.status_code == 200, other.text
+    clock.advance(rule.window + timedelta(seconds=1))
+    again = await fresh.post("/api/auth/login", json=right)
+    assert again.status_code == 200, again.text
+
+
+@pytest.mark.parametrize(
+    "config",
+    [RateLimits(register=RateLimit(limit=2, window=timedelta(minutes=10)))],
+    indirect=True,
+    ids=["register-limit-2"],
+)
+async def test_register_is_rate_limited_per_address(
+    addresses: Addresses, config: AppConfig, clock: ManualClock
+) -> None:
+    """Past the registration limit one address is 429 ``rate_limited`` with Retry-After (and no
+    account is made); another address still registers, and so does the first after the window."""
+    rule = config.rate_limits.register
+    assert rule is not None
+    first = addresses.at("198.51.100.7")
+    for n in range(rule.limit):
+        made = await first.post("/api/auth/register", json={**NEW, "email": f"new{n}@example.com"})
+        assert made.status_code == 201, made.text
+    late = {**NEW, "email": "late@example.com"}
+    limited = await first.post("/api/auth/register", json=late)
+    assert assert_error(limited, 429, "rate_limited")["retry_after_seconds"] > 0
+    assert 1 <= int(limited.headers["Retry-After"]) <= rule.window.total_seconds()
+    login = {"email": late["email"], "password": late["password"]}
+    assert_error(await first.post("/api/auth/login", json=login), 401, "invalid_credentials")
+    other = await addresses.at("198.51.100.8").post("/api/auth/register", json=late)
+    assert other.status_code == 201, other.text
+    clock.advance(rule.window + timedelta(seconds=1))
+    again = await first.post("/api/auth/register", json={**NEW, "email": "later@example.com"})
+    assert again.status_code == 201, again.text
 
 
 async def test_me_answers_the_callers_account(api: Api) -> None:

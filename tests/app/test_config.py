@@ -65,7 +65,7 @@ def test_app_variables_are_read() -> None:
     )
     assert config.max_body_bytes == 2048
     assert config.maintenance_interval == timedelta(seconds=5)
-    assert config.rate_limits == RateLimits(login=None, hold=None, checkout=None)
+    assert config.rate_limits == RateLimits(login=None, register=None, hold=None, checkout=None)
 
 
 def test_defaults() -> None:
@@ -74,6 +74,11 @@ def test_defaults() -> None:
     assert config.max_body_bytes == 64 * 1024
     assert config.maintenance_interval == timedelta(seconds=30)
     assert config.rate_limits == RateLimits()
+
+
+def test_registration_is_limited_per_address_by_default() -> None:
+    """Registrations are limited by default (5 per 10 minutes), each one hashing a password."""
+    assert RateLimits().register == RateLimit(limit=5, window=timedelta(minutes=10))
 
 
 def test_zero_turns_the_sweep_off() -> None:

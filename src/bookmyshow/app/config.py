@@ -55,14 +55,17 @@ class RateLimits:
     """The limits on the expensive or abusable endpoints; ``None`` turns one off."""
 
     login: RateLimit | None = RateLimit(limit=10, window=timedelta(minutes=1))
-    """Per e-mail and client address: slows password guessing."""
+    """Log-in attempts, counted twice: per client address (one address spraying accounts) and
+    per account (addresses taking turns on one account).  Slows password guessing."""
+    register: RateLimit | None = RateLimit(limit=5, window=timedelta(minutes=10))
+    """Registrations per client address: each one hashes a password, work anyone can ask for."""
     hold: RateLimit | None = RateLimit(limit=30, window=timedelta(minutes=1))
     """Per user: stops one account from sweeping a show's seats."""
     checkout: RateLimit | None = RateLimit(limit=20, window=timedelta(minutes=1))
     """Per user."""
 
 
-_NO_LIMITS: Final = RateLimits(login=None, hold=None, checkout=None)
+_NO_LIMITS: Final = RateLimits(login=None, register=None, hold=None, checkout=None)
 
 
 @frozen(kw_only=True)
