@@ -21,7 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher, SequentialIds
 from bookmyshow.adapters.memory.seat_updates import MemorySeatUpdates
 from bookmyshow.app import AppConfig, create_app
-from bookmyshow.app.controllers.live import change_message
+from bookmyshow.app.controllers.live import LAG_BACKOFF_S, _close, change_message
 from bookmyshow.app.maintenance import sweep_once
 from bookmyshow.bootstrap import Ticketing, bootstrap, in_memory_ports
 from bookmyshow.ports.errors import BackendUnavailable
@@ -296,6 +296,41 @@ async def test_a_lagged_viewer_is_told_to_resync_and_keeps_receiving(config: App
         await feed.publish(later)
         assert await next_json(viewer) == change_message(later)
         await wait_until(lambda: feed.subscriber_count(show_id) == 1)
+
+
+async def test_resubscribing_after_a_lag_waits_longer_while_the_lags_repeat(
+    config: AppConfig,
+) -> None:
+    """After a lag the resync waits LAG_BACKOFF_S, after a second lag in a row twice that."""
+    system, feed, world = await faulty_world()
+    show_id = world.show.show_id
+    async with live_app(system, config) as address, open_live(address, show_id) as viewer:
+        await next_json(viewer)
+        waits = []
+        for seat in ("A1", "A2"):
+            feed.fault = FeedLagged(show_id=show_id, buffer=DEFAULT_BUFFER)
+            started = time.monotonic()
+            await feed.publish(change(show_id, seat))
+            assert await next_json(viewer) == {"type": "resync", "show_id": show_id}
+            waits.append(time.monotonic() - started)
+        assert waits[0] >= LAG_BACKOFF_S
+        assert waits[1] >= 2 * LAG_BACKOFF_S
+        later = change(show_id, "A3")
+        await feed.publish(later)
+        assert await next_json(viewer) == change_message(later)
+
+
+class _GoneSocket:
+    """A socket whose client has already gone: closing it fails as uvicorn's does."""
+
+    async def close(self, code: int, reason: str) -> None:
+        """Fail like a close racing the client's own."""
+        raise OSError("client disconnected")
+
+
+async def test_closing_a_socket_the_client_already_closed_is_not_an_error() -> None:
+    """The close that ends a session is quiet when the client has gone first."""
+    await _close(_GoneSocket(), 4404, "not_found")  # type: ignore[arg-type]
 
 
 async def test_a_failing_feed_closes_the_socket_with_4503(config: AppConfig) -> None:

@@ -9,7 +9,8 @@ After the handshake the server sends JSON text messages:
   "seats": ["A1", …], "at": "<ISO 8601 instant>"}`` per change, in the show's order;
 - ``{"type": "resync", "show_id": …}`` when this connection fell behind and changes were lost:
   re-read the seat map, then keep applying changes (a change applied twice is harmless, each says
-  what state its seats are in now).
+  what state its seats are in now).  It comes after a short pause (:data:`LAG_BACKOFF_S`, doubled
+  while the connection keeps falling behind).
 
 The server never expects messages from the client (it reads them only to notice the client
 leaving).  It closes the connection with code ``4000 + the HTTP status`` of the error that ended
@@ -37,14 +38,18 @@ from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.ports.seat_updates import FeedLagged, SeatChange, SeatUpdates
 
-__all__ = ["ROUTES", "change_message", "live_seats"]
-
-# Litestar validates dependency values like parameters; msgspec cannot describe everything a
-# Ticketing holds (its pricing rules), and the value comes from the app itself.
+__all__ = ["LAG_BACKOFF_MAX_S", "LAG_BACKOFF_S", "ROUTES", "change_message", "live_seats"]
 
 _log = logging.getLogger("bookmyshow.app.live")
 
 _CLIENT_GONE: Final = None
+
+LAG_BACKOFF_S: Final = 0.1
+"""Seconds to wait before resubscribing after the feed lagged; doubled for each further lag
+with no change delivered in between, up to :data:`LAG_BACKOFF_MAX_S`."""
+
+LAG_BACKOFF_MAX_S: Final = 2.0
+"""The longest wait before resubscribing after a lag."""
 
 
 def change_message(change: SeatChange) -> dict[str, Any]:
@@ -69,12 +74,20 @@ async def _send(socket: WebSocket[Any, Any, Any], message: dict[str, Any]) -> bo
     return True
 
 
+async def _close(socket: WebSocket[Any, Any, Any], code: int, reason: str) -> None:
+    """Close the connection with ``code`` and ``reason``; nothing to do if the client has gone."""
+    with contextlib.suppress(WebSocketDisconnect, OSError):
+        # Closing races the client's own close just as a send does (see _send).
+        await socket.close(code=code, reason=reason)
+
+
 async def _relay(
     socket: WebSocket[Any, Any, Any], ticketing: Ticketing, updates: SeatUpdates, show_id: str
 ) -> tuple[int, str] | None:
     """Forward the show's changes until the feed ends or fails; the close code and reason to
     end with, or ``None`` if the client has gone."""
     first = True
+    lags = 0
     while True:
         try:
             async with updates.subscribe(show_id) as changes:
@@ -91,8 +104,14 @@ async def _relay(
                 async for change in changes:
                     if not await _send(socket, change_message(change)):
                         return _CLIENT_GONE
+                    lags = 0
         except FeedLagged:
-            _log.info("live feed of show %s lagged; resubscribing", show_id)
+            lags += 1
+            # A reader that fell behind in a burst would fall behind again at once; the
+            # resync after the pause covers what it skips.
+            delay = min(LAG_BACKOFF_S * 2 ** (lags - 1), LAG_BACKOFF_MAX_S)
+            _log.info("live feed of show %s lagged; resubscribing in %.1fs", show_id, delay)
+            await asyncio.sleep(delay)
             continue
         except BookMyShowError as exc:
             if status_of(exc) >= 500:
@@ -117,7 +136,7 @@ async def live_seats(
     await socket.accept()
     updates = ticketing.ports.seat_updates
     if updates is None:
-        await socket.close(code=WS_1011_INTERNAL_ERROR, reason="no live seat feed is wired")
+        await _close(socket, WS_1011_INTERNAL_ERROR, "no live seat feed is wired")
         return
     metrics = metrics_of(socket.app.state)
     if metrics is not None:
@@ -135,8 +154,7 @@ async def live_seats(
         # The relay's own errors are bugs: let them propagate (Litestar logs them).
         ending = relay.result()
         if ending is not None and not left.done():
-            code, reason = ending
-            await socket.close(code=code, reason=reason)
+            await _close(socket, *ending)
     finally:
         for task in (relay, left):
             task.cancel()
