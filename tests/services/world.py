@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
 from attrs import frozen
 
 from bookmyshow.adapters.memory import ManualClock, MemoryPaymentGateway
+from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.booking import Booking, BookingStatus
 from bookmyshow.domain.money import Money, total
@@ -110,6 +113,27 @@ async def build_world(app: Ticketing, clock: ManualClock) -> World:
         show=shows[0],
         other_show=shows[1],
     )
+
+
+async def confirmed_booking(
+    app: Ticketing, customer: Principal, show_id: str, seats: Sequence[str]
+) -> Booking:
+    """``customer``'s booking of ``seats`` of ``show_id`` through the use cases: held, checked
+    out and paid with the succeeding test card (fresh idempotency keys); raises if it does not
+    end confirmed."""
+    hold = await app.seats.hold(customer, show_id, list(seats))
+    booking = await app.bookings.checkout(
+        customer, show_id=show_id, hold_id=hold.hold_id, idempotency_key=uuid.uuid4().hex
+    )
+    paid = await app.bookings.pay(
+        customer,
+        booking.booking_id,
+        payment_method=CARD_SUCCEEDS,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    if paid.status is not BookingStatus.CONFIRMED:
+        raise AssertionError(f"the booking ended {paid.status.value}, not confirmed")
+    return paid
 
 
 async def all_bookings(app: Ticketing) -> list[Booking]:
