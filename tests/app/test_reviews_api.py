@@ -7,22 +7,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bookmyshow.adapters.memory import ManualClock
-from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.bootstrap import Ticketing
 from tests.app.api import Api, assert_error
-from tests.services.world import PASSWORD
+from tests.services.world import PASSWORD, confirmed_booking
 
 
-async def carol_token(api: Api) -> str:
-    """A third customer's access token (registered and logged in through the API)."""
+async def register_carol(api: Api) -> dict[str, str]:
+    """A third customer, registered through the API; returns her Authorization header."""
     account = {"email": "carol@example.com", "name": "Carol", "password": PASSWORD}
     registered = await api.call("POST", "/api/auth/register", json=account)
     assert registered.status_code == 201, registered.text
-    login = await api.call(
-        "POST", "/api/auth/login", json={"email": account["email"], "password": PASSWORD}
-    )
-    token: str = login.json()["access_token"]
-    return token
+    return {"Authorization": f"Bearer {await api.login(account['email'])}"}
 
 
 async def review(api: Api, actor: str, rating: int, body: str = "") -> dict[str, Any]:
@@ -82,9 +77,8 @@ async def test_reviews_page_newest_first_by_cursor(api: Api, clock: ManualClock)
     clock.advance(timedelta(minutes=1))
     await review(api, "bob", 6, "second")
     clock.advance(timedelta(minutes=1))
-    token = await carol_token(api)
+    carol = await register_carol(api)
     movie_id = api.world.show.movie_id
-    carol = {"Authorization": f"Bearer {token}"}
     written = await api.call(
         "POST",
         f"/api/movies/{movie_id}/reviews",
@@ -121,14 +115,27 @@ async def test_reviews_page_most_helpful_first(api: Api, clock: ManualClock) -> 
 
 
 async def test_listing_reviews_refuses_bad_parameters(api: Api) -> None:
-    """A bad order, limit or cursor is 422 naming it; an unreviewed movie has an empty page."""
+    """A bad order, limit or cursor is 422 naming it."""
     path = f"/api/movies/{api.world.show.movie_id}/reviews"
     cases = {"order": {"order": "loudest"}, "limit": {"limit": 0}, "cursor": {"cursor": "junk"}}
     for field, params in cases.items():
         response = await api.call("GET", path, params=params)
         assert assert_error(response, 422, "invalid_input")["field"] == field, params
-    empty = await api.call("GET", "/api/movies/mov_nobody/reviews")
-    assert empty.json() == {"items": [], "next_cursor": None}
+
+
+async def test_an_unreviewed_movie_has_an_empty_page_and_summary(api: Api) -> None:
+    """The world's movie, never reviewed, pages no reviews and summarizes none: count 0, no
+    average, every rating 10..1 at zero."""
+    movie_id = api.world.show.movie_id
+    page = await api.call("GET", f"/api/movies/{movie_id}/reviews")
+    assert page.status_code == 200, page.text
+    assert page.json() == {"items": [], "next_cursor": None}
+    summary = await api.call("GET", f"/api/movies/{movie_id}/rating")
+    assert summary.status_code == 200, summary.text
+    body = summary.json()
+    assert (body["movie_id"], body["count"], body["average"]) == (movie_id, 0, None)
+    histogram = body["histogram"]
+    assert [(h["rating"], h["count"]) for h in histogram] == [(r, 0) for r in range(10, 0, -1)]
 
 
 async def test_a_review_is_voted_helpful_once_per_user(api: Api) -> None:
@@ -175,13 +182,7 @@ async def test_a_review_after_seeing_the_show_is_verified(
     """A customer with a confirmed booking of a show that has started writes a verified
     review."""
     world = api.world
-    hold = await system.seats.hold(world.bob, world.show.show_id, ["A1"])
-    booking = await system.bookings.checkout(
-        world.bob, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
-    )
-    await system.bookings.pay(
-        world.bob, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p1"
-    )
+    await confirmed_booking(system, world.bob, world.show.show_id, ["A1"])
     clock.advance(world.show.starts_at - clock.now() + timedelta(hours=3))
     # The log-in is after the clock moved, so the token is fresh.
     created = await review(api, "bob", 9, "Saw it.")
