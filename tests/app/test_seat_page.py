@@ -88,6 +88,12 @@ async def test_the_seat_page_is_served_at_the_root(client: AsyncTestClient[Lites
     assert '<script type="module" src="/static/app.js">' in response.text
 
 
+def test_the_page_may_connect_only_to_its_own_origin() -> None:
+    """connect-src is 'self' alone: no other host, and no scheme-wide ws:/wss: allowance."""
+    directives = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["connect-src"] == "'self'"
+
+
 async def test_every_asset_the_page_loads_is_served_with_its_type(
     client: AsyncTestClient[Litestar],
 ) -> None:
