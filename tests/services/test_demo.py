@@ -20,6 +20,7 @@ from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.shows import Show
 from bookmyshow.domain.users import Role
 from bookmyshow.services.accounts import EmailTaken
+from tests.services.backends import backend_params
 
 
 async def test_the_demo_has_a_bookable_show_of_every_movie_each_day(
@@ -50,6 +51,13 @@ async def test_the_number_of_days_is_bounded(app: Ticketing, days: int) -> None:
     assert await app.browsing.cities(None) == []
 
 
+# The showcase writes hundreds of shows: memory proves what it holds and the hybrid (the
+# deployed wiring) that it stores; SQLite and MariaDB on their own would add time, not coverage.
+@pytest.mark.parametrize(
+    "backend",
+    [param for param in backend_params() if param.id in {"memory", "hybrid"}],
+    indirect=True,
+)
 async def test_the_showcase_is_a_bookable_country_wide_demo(
     app: Ticketing, clock: ManualClock
 ) -> None:
