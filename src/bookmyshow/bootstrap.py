@@ -723,7 +723,6 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
             )
         else:
             from bookmyshow.adapters import redis  # noqa: PLC0415 - optional extra
-            from bookmyshow.adapters.redis.connection import ping  # noqa: PLC0415
 
             redis_client = redis.connect(settings.redis_url)
             closers.append(redis_client.aclose)
@@ -740,7 +739,7 @@ def from_settings(settings: Settings, policies: Policies | None = None) -> Ticke
                 # Closers run newest first: the feed's readers stop before the client closes.
                 closers.append(cast("RedisSeatUpdates", ports.seat_updates).aclose)
             preparations.append(lambda: redis.ready(redis_client))
-            probes.append(("redis", partial(ping, redis_client)))
+            probes.append(("redis", partial(redis.ping, redis_client)))
     if settings.mongo_url is not None:
         from bookmyshow.adapters import mongo  # noqa: PLC0415 - optional extra
 

@@ -8,7 +8,7 @@ are in :mod:`bookmyshow.adapters.redis.keys`; see ``docs/redis.md``.  Install wi
 extra.
 """
 
-from bookmyshow.adapters.redis.connection import RedisClient, connect, is_cluster_url, ready
+from bookmyshow.adapters.redis.connection import RedisClient, connect, is_cluster_url, ping, ready
 from bookmyshow.adapters.redis.errors import BACKEND
 
-__all__ = ["BACKEND", "RedisClient", "connect", "is_cluster_url", "ready"]
+__all__ = ["BACKEND", "RedisClient", "connect", "is_cluster_url", "ping", "ready"]
