@@ -69,7 +69,7 @@ def create_app(config: AppConfig | None = None, *, system: Ticketing | None = No
         sweeper: asyncio.Task[None] | None = None
         try:
             await ticketing.start()
-            await ops.on_start(app, ticketing, app_config)
+            await ops.on_start(app, ticketing)
             if app_config.demo:
                 await _seed_demo(ticketing, app_config)
             if app_config.maintenance_interval is not None:

@@ -99,7 +99,7 @@ def initial_state(config: AppConfig) -> dict[str, Any]:
     return {"config": config, "metrics": AppMetrics()}
 
 
-async def on_start(app: Litestar, ticketing: Ticketing, config: AppConfig) -> None:
+async def on_start(app: Litestar, ticketing: Ticketing) -> None:
     """Once the library is started: count its booking events in the app's metrics (when its
     publisher is an in-process bus; a broker-backed one is counted by its consumer)."""
     found = metrics_of(app.state)
