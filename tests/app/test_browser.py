@@ -12,22 +12,25 @@ to ``artifacts/browser/``.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Final
+from typing import Any, Final
 
 import pytest
 from playwright.async_api import (
     Browser,
-    BrowserContext,
     ConsoleMessage,
     Locator,
     Page,
     Request,
     Response,
+    ViewportSize,
     async_playwright,
     expect,
 )
+from playwright.async_api import Error as PlaywrightError
 
 from bookmyshow.adapters.memory.payments import CARD_DECLINED, CARD_SUCCEEDS
 from bookmyshow.app import AppConfig, create_app
@@ -48,6 +51,12 @@ _CLIENT_ERROR_LOG: Final = re.compile(
 )
 _WAIT_MS: Final = 15_000
 """How long one expectation waits for the page (the live feed, a payment)."""
+_PHONE_OPTIONS: Final[dict[str, Any]] = {
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+"""A phone's context besides its viewport: touch, a mobile user agent, a dense screen."""
 
 
 @pytest.fixture(scope="module")
@@ -115,11 +124,28 @@ class Watched:
             await part.screenshot(path=path)
 
 
-async def _open(context: BrowserContext, base_url: str, name: str) -> Watched:
-    watched = Watched(await context.new_page(), name)
-    await watched.page.goto(base_url + "/")
-    await expect(watched.page.locator("body")).to_have_attribute("data-ready", "true")
-    return watched
+@asynccontextmanager
+async def _session(
+    browser: Browser, base_url: str, name: str, viewport: ViewportSize, **options: Any
+) -> AsyncIterator[Watched]:
+    """A new browser context (``viewport`` and ``options``) with the seat page open and ready;
+    a test failing inside the block leaves a ``<name>-failure.png`` screenshot, and the context
+    is closed whatever happens."""
+    context = await browser.new_context(viewport=viewport, **options)
+    try:
+        watched = Watched(await context.new_page(), name)
+        try:
+            await watched.page.goto(base_url + "/")
+            await expect(watched.page.locator("body")).to_have_attribute("data-ready", "true")
+            yield watched
+        except Exception as failure:
+            try:
+                await watched.shot("failure")
+            except PlaywrightError as error:
+                failure.add_note(f"no failure screenshot of {name}: {error}")
+            raise
+    finally:
+        await context.close()
 
 
 async def _pick_show(page: Page, show_id: str | None = None) -> str:
@@ -169,9 +195,12 @@ async def _two_free_seats(page: Page) -> list[str]:
     raise AssertionError("no row has two available seats")
 
 
-def _labels(text: str) -> set[str]:
-    """The seat labels of a comma-separated list as the page shows it."""
-    return {label.strip() for label in text.split(",") if label.strip()}
+def _listing(labels: Collection[str]) -> re.Pattern[str]:
+    """The text of a seat list as the page shows it (``A1, A2``) holding exactly ``labels``, in
+    any order: for auto-waiting ``to_have_text`` checks."""
+    one = "|".join(re.escape(label) for label in labels)
+    ahead = "".join(rf"(?=(?:.*, )?{re.escape(label)}(?:,|$))" for label in labels)
+    return re.compile(rf"^{ahead}(?:{one})(?:, (?:{one})){{{len(labels) - 1}}}$")
 
 
 def _seat(page: Page, label: str) -> Locator:
@@ -189,12 +218,14 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
 ) -> None:
     """A customer books (one card declined, one paid), gets the e-ticket with a QR code and
     cancels after the refund preview, while a second viewer sees the seats change live."""
-    buyer_context = await browser.new_context(viewport=DESKTOP)
-    watcher_context = await browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    buyer = await _open(buyer_context, base_url, "desktop")
-    watcher = await _open(watcher_context, base_url, "phone")
+    async with (
+        _session(browser, base_url, "desktop", DESKTOP) as buyer,
+        _session(browser, base_url, "phone", PHONE, **_PHONE_OPTIONS) as watcher,
+    ):
+        await _purchase_and_cancel(buyer, watcher)
+
+
+async def _purchase_and_cancel(buyer: Watched, watcher: Watched) -> None:
     page = buyer.page
     phone = watcher.page
 
@@ -208,7 +239,9 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
     # The watcher registers a new account on the phone.
     await phone.get_by_role("button", name="New here? Create an account").click()
     await phone.get_by_label("Name").fill("Priya Phone")
-    await phone.locator("#register-email").fill("priya.phone@example.com")
+    # A new address each time: the module's server keeps its accounts, so a rerun of this test
+    # against it (--reruns, --count) would find a fixed address taken.
+    await phone.locator("#register-email").fill(f"priya.phone.{uuid.uuid4().hex[:12]}@example.com")
     await phone.locator("#register-password").fill("a long enough password")
     await phone.get_by_role("button", name="Create account").click()
     await expect(phone.locator("#whoami")).to_have_text("Priya Phone")
@@ -229,7 +262,7 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
         await expect(_seat(page, label)).to_have_attribute("aria-pressed", "true")
     await page.locator("#hold-selected").click()
     await expect(page.locator("#hold-box")).to_be_visible()
-    assert _labels(await page.locator("#hold-seats").inner_text()) == set(seats)
+    await expect(page.locator("#hold-seats")).to_have_text(_listing(seats))
     for label in seats:
         await expect(_seat(page, label)).to_have_attribute("data-mine", "true")
         # The other viewer sees them taken, without reloading.
@@ -246,7 +279,7 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
     # A reload picks the hold up again, with its quote.
     await page.reload()
     await expect(page.locator("#hold-box")).to_be_visible(timeout=_WAIT_MS)
-    assert _labels(await page.locator("#hold-seats").inner_text()) == set(seats)
+    await expect(page.locator("#hold-seats")).to_have_text(_listing(seats))
     await expect(page.locator("#quote-total")).to_have_text(re.compile(r"^₹"))
     await expect(_seat(page, seats[0])).to_have_attribute("data-mine", "true")
 
@@ -255,8 +288,7 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
     await page.get_by_role("button", name="Apply").click()
     error = page.locator("#error")
     await expect(error).to_be_visible()
-    error_code = await error.get_attribute("data-code")
-    assert error_code == "coupon_rejected", error_code
+    await expect(error).to_have_attribute("data-code", "coupon_rejected")
     await expect(page.locator("#error-text")).not_to_be_empty()
     await buyer.shot("03-coupon-error")
     await page.get_by_role("button", name="Dismiss error").click()
@@ -275,13 +307,16 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
     await page.get_by_label("Card number").fill(CARD_SUCCEEDS)
     await page.locator("#pay-button").click()
     await expect(page.locator("#ticket-panel")).to_be_visible(timeout=_WAIT_MS)
+    # The panel may show before its fields are filled in: each check waits for its field.
+    await expect(page.locator("#ticket-code")).to_have_text(re.compile(r"^\s*\S+\s*$"))
     code = (await page.locator("#ticket-code").inner_text()).strip()
-    assert code
-    assert _labels(await page.locator("#ticket-seats").inner_text()) == set(seats)
+    await expect(page.locator("#ticket-seats")).to_have_text(_listing(seats))
     qr = page.locator("#ticket-qr")
-    assert (await qr.get_attribute("src") or "").startswith("data:image/svg+xml")
-    await expect(qr).to_have_attribute("alt", re.compile(code))
-    assert await qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    await expect(qr).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+    await expect(qr).to_have_attribute("alt", re.compile(re.escape(code)))
+    await page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=await qr.element_handle()
+    )
     await buyer.shot("05-ticket")
     for label in seats:
         await expect(_seat(phone, label)).to_have_attribute("data-status", "sold", timeout=_WAIT_MS)
@@ -310,37 +345,31 @@ async def test_purchase_and_cancellation_with_a_live_second_viewer(
 
     assert buyer.problems == []
     assert watcher.problems == []
-    await buyer_context.close()
-    await watcher_context.close()
 
 
 async def test_best_available_on_a_phone(browser: Browser, base_url: str) -> None:
     """On a phone-sized screen a visitor browses anonymously, asks for the best 3 seats, is
     asked to log in and, once logged in, gets them held together with the quote; releasing
     them frees the seats."""
-    context = await browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
-    watched = await _open(context, base_url, "phone-best")
-    page = watched.page
-    await _pick_show(page)
-    await page.get_by_label("Seats", exact=True).select_option("3")
-    await page.get_by_role("button", name="Find best seats").click()
-    await expect(page.locator("#auth-title")).to_have_text("Log in to continue")
-    await expect(page.locator("#hold-box")).to_be_hidden()
-    await page.get_by_role("button", name="Log in", exact=True).click()
-    await expect(page.locator("#whoami")).to_be_visible()
-    await expect(page.locator("#hold-box")).to_be_visible(timeout=_WAIT_MS)
-    held = page.locator('#seat-map .seat[data-mine="true"]')
-    await expect(held).to_have_count(3)
-    rows = await held.evaluate_all("els => [...new Set(els.map(e => e.dataset.row))]")
-    assert len(rows) == 1, f"best available split the party over rows {rows}"
-    await expect(page.locator('#quote-lines tr[data-kind="ticket"]')).to_have_count(3)
-    await _no_sideways_scroll(page)
-    await watched.shot("best-available")
+    async with _session(browser, base_url, "phone-best", PHONE, **_PHONE_OPTIONS) as watched:
+        page = watched.page
+        await _pick_show(page)
+        await page.get_by_label("Seats", exact=True).select_option("3")
+        await page.get_by_role("button", name="Find best seats").click()
+        await expect(page.locator("#auth-title")).to_have_text("Log in to continue")
+        await expect(page.locator("#hold-box")).to_be_hidden()
+        await page.get_by_role("button", name="Log in", exact=True).click()
+        await expect(page.locator("#whoami")).to_be_visible()
+        await expect(page.locator("#hold-box")).to_be_visible(timeout=_WAIT_MS)
+        held = page.locator('#seat-map .seat[data-mine="true"]')
+        await expect(held).to_have_count(3)
+        rows = await held.evaluate_all("els => [...new Set(els.map(e => e.dataset.row))]")
+        assert len(rows) == 1, f"best available split the party over rows {rows}"
+        await expect(page.locator('#quote-lines tr[data-kind="ticket"]')).to_have_count(3)
+        await _no_sideways_scroll(page)
+        await watched.shot("best-available")
 
-    await page.get_by_role("button", name="Release seats").click()
-    await expect(page.locator("#hold-box")).to_be_hidden()
-    await expect(held).to_have_count(0)
-    assert watched.problems == []
-    await context.close()
+        await page.get_by_role("button", name="Release seats").click()
+        await expect(page.locator("#hold-box")).to_be_hidden()
+        await expect(held).to_have_count(0)
+        assert watched.problems == []
