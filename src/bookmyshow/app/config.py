@@ -25,7 +25,8 @@ APP_ENV: Final[Mapping[str, str]] = {
     "MAX_BODY_BYTES": "the largest request body accepted, in bytes (default 65536)",
     "MAINTENANCE_SECONDS": "how often expired bookings, unsettled payments and failed refunds "
     "are swept (default 30; 0 turns the sweep off)",
-    "RATE_LIMITS": "'off' turns the log-in, hold and checkout rate limits off (load tests)",
+    "RATE_LIMITS": "'off' turns the log-in, registration, hold and checkout rate limits off "
+    "(load tests)",
 }
 """The app's own variables (after the ``BOOKMYSHOW_`` prefix) and what each one sets."""
 
@@ -44,7 +45,7 @@ def _window(_instance: object, attribute: object, value: timedelta) -> None:
 
 @frozen(kw_only=True)
 class RateLimit:
-    """At most ``limit`` requests per ``window`` for one key (a user, or an e-mail and address)."""
+    """At most ``limit`` requests per ``window`` for one key (a user, an account or an address)."""
 
     limit: int = field(validator=_positive_count)
     window: timedelta = field(validator=_window)

@@ -17,7 +17,6 @@ from litestar.params import Dependency
 from bookmyshow.app.config import AppConfig, RateLimit
 from bookmyshow.app.errors import NotAuthenticated
 from bookmyshow.bootstrap import Ticketing
-from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.users import Principal
 from bookmyshow.ports.rate_limit import check
 
@@ -28,7 +27,6 @@ __all__ = [
     "IDEMPOTENCY_HEADER",
     "client_address",
     "dependencies",
-    "idempotency_key",
     "limit",
     "provide_config",
     "provide_principal",
@@ -96,16 +94,6 @@ def client_address(request: Request[Any, Any, Any]) -> str:
     so that this is the client's)."""
     client = request.client
     return client.host if client is not None else "unknown"
-
-
-def idempotency_key(request: Request[Any, Any, Any]) -> str:
-    """The request's ``Idempotency-Key`` header; 422 (``invalid_input``) when it is missing."""
-    key = request.headers.get(IDEMPOTENCY_HEADER.lower())
-    if key is None or not key.strip():
-        raise InvalidInput(
-            field=IDEMPOTENCY_HEADER, reason="required: a unique key per intended operation"
-        )
-    return key.strip()
 
 
 async def limit(ticketing: Ticketing, rule: RateLimit | None, key: str) -> None:
