@@ -31,7 +31,13 @@ or SIGTERM.  Outside demo mode it needs ``BOOKMYSHOW_JWT_SECRET`` and refuses to
 it.  ``--demo`` seeds the showcase (:func:`bookmyshow.demo.seed_showcase`) at start, prints the
 URL and the demo accounts, and runs one worker: the demo lives in memory unless
 ``BOOKMYSHOW_DATABASE_URL`` names a database, which is then migrated to the head first.  With
-``--workers N`` each worker process builds its own app from the environment.
+``--workers N`` each worker process builds its own app from the environment; several workers
+need ``BOOKMYSHOW_DATABASE_URL`` (in memory each would keep its own data; exit 2 without it),
+and without ``BOOKMYSHOW_REDIS_URL`` serve warns that live seat updates, rate limits and the
+in-memory search index are per process.  Each request is logged as one JSON line on standard
+output (logger ``bookmyshow.app.access``); uvicorn's and the app's other messages go to
+standard error.  A worker that fails to start (a backend down at startup, say) stops serve
+with status 3, uvicorn's startup-failure status, as a failed start of a single worker does.
 
 ``search reindex`` rebuilds the Elasticsearch index from the database without downtime: every
 stored movie is loaded into a new versioned index, which then takes the alias in one atomic
@@ -40,8 +46,9 @@ prints the running count on standard error and the number indexed on standard ou
 ``--es-url`` defaults to ``BOOKMYSHOW_ES_URL``.
 
 Exit status: 0 on success, 1 when the database or the publisher fails, 2 for bad usage or input
-(a missing URL, an unknown revision, a publisher that cannot be loaded), 130 when interrupted
-during a one-off command.  Errors are one line on standard error, never a traceback.
+(a missing URL, an unknown revision, a publisher that cannot be loaded), 3 when ``serve`` cannot
+start (the port is taken, the app fails to start), 130 when interrupted during a one-off
+command.  Errors are one line on standard error, never a traceback.
 
 The SQL modules are imported only by the commands that need them, so ``bookmyshow --help``
 works without the ``sql`` extra and a missing extra is reported as such.
@@ -52,6 +59,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import importlib
 import json
 import logging
@@ -76,6 +84,7 @@ DATABASE_URL_ENV: Final = "BOOKMYSHOW_DATABASE_URL"
 """The environment variable ``--url`` defaults to."""
 ES_URL_ENV: Final = "BOOKMYSHOW_ES_URL"
 """The environment variable ``--es-url`` defaults to."""
+_REDIS_URL_ENV: Final = "BOOKMYSHOW_REDIS_URL"
 
 _PROG: Final = "bookmyshow"
 _SQL_MODULES: Final = frozenset({"sqlalchemy", "alembic", "cattrs", "aiosqlite", "asyncmy"})
@@ -228,7 +237,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="port to bind (default: 8000)")
-    serve.add_argument("--workers", type=_workers, default=1, help="worker processes (default: 1)")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help=f"worker processes (default: 1; more need ${DATABASE_URL_ENV})",
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
@@ -384,29 +398,104 @@ def _serve(args: argparse.Namespace, out: TextIO) -> int:
         config = AppConfig.from_env(demo=args.demo)
     except InvalidInput as exc:
         return _fail(f"{exc.field}: {exc.reason}", _USAGE)
+    settings = config.settings
     workers = args.workers
     if args.demo:
         if workers != 1:
-            sys.stderr.write(f"{_PROG}: --demo runs one worker (its data is per process)\n")
+            # Every worker would seed the showcase at start, racing the others.
+            sys.stderr.write(f"{_PROG}: --demo runs one worker (ignoring --workers {workers})\n")
             workers = 1
-        url = config.settings.database_url
+        url = settings.database_url
         if url is not None:
             status = _run(lambda: _db("upgrade", url, "head", sys.stderr))
             if status:
                 return status
         out.write(_demo_banner(args.host, args.port, persistent=url is not None))
         out.flush()
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "info"}
+    elif workers > 1 and settings.database_url is None:
+        return _fail(
+            f"--workers {workers} needs {DATABASE_URL_ENV}: in memory each worker would keep "
+            "its own catalog, holds and accounts behind one port",
+            _USAGE,
+        )
+    elif workers > 1 and settings.redis_url is None:
+        shared = "live seat updates, rate limits"
+        shared += " and the search index" if settings.elasticsearch_url is None else ""
+        sys.stderr.write(
+            f"{_PROG}: warning: without {_REDIS_URL_ENV} {shared} are per worker process\n"
+        )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "log_config": _log_config(),
+        # The app writes its own access line (bookmyshow.app.access); uvicorn's would double it.
+        "access_log": False,
+    }
     try:
+        if workers > 1:
+            return _serve_workers(workers, options)
         with _sigterm_as_interrupt():
-            if workers == 1:
-                uvicorn.run(create_app(config), **options)
-            else:
-                # Each worker process imports the factory and builds its app from the environment.
-                uvicorn.run(_APP_FACTORY, factory=True, workers=workers, **options)
+            uvicorn.run(create_app(config), **options)
     except SystemExit as exc:  # uvicorn exits so when the app fails to start
         return exc.code if isinstance(exc.code, int) else _FAILED
     return 0
+
+
+def _serve_workers(workers: int, options: dict[str, Any]) -> int:
+    """Run ``workers`` processes under uvicorn's supervisor; the startup-failure status when
+    one of them failed to start.
+
+    ``uvicorn.run`` returns normally when its supervisor gives up on a worker that failed to
+    start, so the supervisor is driven here and its children's exit codes are inspected.
+    """
+    from uvicorn import Config  # noqa: PLC0415 - app extra
+    from uvicorn.config import STARTUP_FAILURE  # noqa: PLC0415 - app extra
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415 - app extra
+    from uvicorn.supervisors.multiprocess import SIGNALS  # noqa: PLC0415 - app extra
+
+    # Each worker process imports the factory and builds its app from the environment.
+    config = Config(_APP_FACTORY, factory=True, workers=workers, **options)
+    listener = config.bind_socket()  # exits with STARTUP_FAILURE when the port is taken
+    # The supervisor installs handlers for SIGINT, SIGTERM, SIGHUP... and leaves them behind.
+    previous = {number: signal.getsignal(number) for number in SIGNALS}
+    try:
+        supervisor = Multiprocess(config, sockets=[listener])
+        supervisor.run()
+    finally:
+        listener.close()
+        for number, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python, not ours to restore
+                signal.signal(number, handler)
+    if any(process.exitcode == STARTUP_FAILURE for process in supervisor.processes):
+        return STARTUP_FAILURE
+    return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration plus the app's loggers, applied in every worker.
+
+    Request lines (``bookmyshow.app.access``, already JSON) go to standard output as they are;
+    the rest of ``bookmyshow`` from INFO goes to standard error formatted like uvicorn's own.
+    """
+    from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415 - app extra
+
+    from bookmyshow.app.request_log import ACCESS_LOGGER  # noqa: PLC0415 - app extra
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["bookmyshow.plain"] = {"format": "%(message)s"}
+    config["handlers"]["bookmyshow.access"] = {
+        "formatter": "bookmyshow.plain",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    config["loggers"]["bookmyshow"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"][ACCESS_LOGGER] = {
+        "handlers": ["bookmyshow.access"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
 
 
 @contextlib.contextmanager
