@@ -119,13 +119,13 @@ async def test_ready_on_the_hybrid_asks_the_database_and_redis(
 async def test_ready_names_redis_when_it_stops(
     mariadb_url: str, private_redis: PrivateRedis
 ) -> None:
-    """When the app's Redis stops, ``/ready`` is 503 ``backend_unavailable`` naming redis (and
+    """When the app's Redis stops, ``/ready`` is 503 ``not_ready`` naming redis (and
     only redis); when it is back, ready again."""
     settings = settings_for(database_url=mariadb_url, redis_url=private_redis.url)
     async with app_from(settings) as client:
         assert (await client.get("/ready")).status_code == 200
         private_redis.stop()
-        details = assert_error(await client.get("/ready"), 503, "backend_unavailable")
+        details = assert_error(await client.get("/ready"), 503, "not_ready")
         assert details["down"] == ["redis"]
         assert details["backends"] == {"database": "ok", "redis": "down"}
         private_redis.start()
@@ -138,7 +138,7 @@ async def test_ready_names_the_database_when_it_does_not_answer(redis_url: str) 
     """A database URL on a port nothing listens on makes ``/ready`` 503 naming the database."""
     unreachable = f"mysql+asyncmy://root@127.0.0.1:{free_port()}/bookmyshow"
     async with app_from(settings_for(database_url=unreachable, redis_url=redis_url)) as client:
-        details = assert_error(await client.get("/ready"), 503, "backend_unavailable")
+        details = assert_error(await client.get("/ready"), 503, "not_ready")
     assert details["down"] == ["database"]
     assert details["backends"] == {"database": "down", "redis": "ok"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Final
+from typing import ClassVar, Final
 
 from attrs import define, field
 
@@ -39,6 +39,7 @@ def _names(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 class NotReady(BackendUnavailable):
     """Some backends do not answer: ``down`` names them, ``backends`` has every one's state."""
 
+    code: ClassVar[str] = "not_ready"
     backends: dict[str, str]
     down: tuple[str, ...] = field(converter=_names)
 
@@ -78,7 +79,7 @@ async def check_backends(
 async def require_ready(
     ticketing: Ticketing, *, probe_timeout_s: float = PROBE_TIMEOUT_S
 ) -> Mapping[str, str]:
-    """:func:`check_backends`, raising :class:`NotReady` (503 ``backend_unavailable``) naming the
+    """:func:`check_backends`, raising :class:`NotReady` (503 ``not_ready``) naming the
     backends that are down, if any."""
     backends = await check_backends(ticketing, probe_timeout_s=probe_timeout_s)
     down = [name for name, state in backends.items() if state != OK]

@@ -2,3 +2,5 @@
 
 Each module exports ``ROUTES``; :func:`bookmyshow.app.create_app` mounts them all.
 """
+
+__all__: list[str] = []

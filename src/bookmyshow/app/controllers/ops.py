@@ -2,7 +2,7 @@
 
 - ``GET /health`` answers as long as the process serves requests (a liveness probe);
 - ``GET /ready`` asks every backend the app was wired with (see :mod:`bookmyshow.app.readiness`)
-  and answers 503 ``backend_unavailable`` naming the ones that are down (a readiness probe:
+  and answers 503 ``not_ready`` naming the ones that are down (a readiness probe:
   take the instance out of the load balancer, do not restart it);
 - ``GET /metrics`` is the Prometheus text exposition of the app's own registry (see
   :mod:`bookmyshow.app.metrics`).
@@ -73,7 +73,7 @@ async def health() -> HealthRead:
 async def ready(ticketing: TicketingDep) -> ReadyRead:
     """Readiness: every backend answers a trivial question within a few seconds.
 
-    503 ``backend_unavailable`` otherwise, with ``details.down`` naming the backends that did not
+    503 ``not_ready`` otherwise, with ``details.down`` naming the backends that did not
     answer and ``details.backends`` the state of each.
     """
     backends = await require_ready(ticketing)
