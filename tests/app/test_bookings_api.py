@@ -364,6 +364,14 @@ async def test_ticket_needs_a_confirmed_booking(api: Api) -> None:
     assert assert_error(response, 409, "ticket_not_available")["status"] == "pending_payment"
 
 
+async def test_another_customer_cannot_read_the_ticket(api: Api) -> None:
+    """Another customer is 403 permission_denied, not told whether the booking has a ticket."""
+    held = await hold(api, "alice", {"seats": ["B8"]})
+    booking = await checkout(api, "alice", held["hold_id"])
+    response = await api.call("GET", f"/api/bookings/{booking['booking_id']}/ticket", "bob")
+    assert_error(response, 403, "permission_denied")
+
+
 async def test_unknown_booking_is_not_found(api: Api) -> None:
     """Reading a booking that does not exist is 404 not_found."""
     response = await api.call("GET", "/api/bookings/bkg_missing", "alice")

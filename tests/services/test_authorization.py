@@ -521,6 +521,7 @@ CASES: tuple[Case, ...] = (
     public("Browsing.movies", lambda app, w, actor, r: app.browsing.movies(actor)),
     public("Browsing.movie", lambda app, w, actor, r: app.browsing.movie(actor, w.show.movie_id)),
     public("Browsing.shows", lambda app, w, actor, r: app.browsing.shows(actor)),
+    public("Browsing.show", lambda app, w, actor, r: app.browsing.show(actor, w.show.show_id)),
     public(
         "Browsing.seat_map",
         lambda app, w, actor, r: app.browsing.seat_map(actor, w.show.show_id),
@@ -629,6 +630,14 @@ CASES: tuple[Case, ...] = (
     Case(
         use_case="Bookings.get",
         call=lambda app, w, actor, r: app.bookings.get(actor, r["booking"]),
+        setup=alices_confirmed_booking,
+        allowed=OWNER_THEATER_PLATFORM,
+        mutates=False,
+    ),
+    # The e-ticket is read by exactly those who may read the booking.
+    Case(
+        use_case="Bookings.ticket",
+        call=lambda app, w, actor, r: app.bookings.ticket(actor, r["booking"]),
         setup=alices_confirmed_booking,
         allowed=OWNER_THEATER_PLATFORM,
         mutates=False,

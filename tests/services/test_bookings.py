@@ -24,6 +24,7 @@ from bookmyshow.domain.booking import (
     Booking,
     BookingStatus,
     InvalidBookingCode,
+    TicketNotAvailable,
 )
 from bookmyshow.domain.cancellation import NotCancellable
 from bookmyshow.domain.coupons import Coupon, CouponRejected
@@ -38,7 +39,7 @@ from bookmyshow.domain.events import (
 from bookmyshow.domain.holds import Hold, HoldNotFound, SeatsUnavailable
 from bookmyshow.domain.money import Money
 from bookmyshow.domain.users import Principal
-from bookmyshow.ports.errors import BackendUnavailable, IdempotencyKeyReused
+from bookmyshow.ports.errors import BackendUnavailable, IdempotencyKeyReused, NotFound
 from bookmyshow.ports.payments import ChargeRequest, ChargeResult
 from bookmyshow.services.browsing import SeatMapStatus
 from bookmyshow.services.errors import BookingNotPayable, HoldInCheckout, ShowNotBookable
@@ -554,6 +555,79 @@ async def test_check_in_is_accepted_once_by_the_theater_staff(app: Ticketing, wo
     with pytest.raises(AlreadyCheckedIn):
         await app.bookings.check_in(world.staff_a, code)
     await reconciled(app, world)
+
+
+# --- e-tickets -----------------------------------------------------------------------------------
+
+
+async def test_a_ticket_carries_the_booking_its_code_and_the_show_listing(
+    app: Ticketing, world: World
+) -> None:
+    """The owner, the theater's staff and a platform admin read the ticket; others are refused."""
+    booking = await book(app, world, world.alice, ["A1", "A2"])
+    assert booking.has_ticket
+    listing = await app.browsing.show(None, world.show.show_id)
+    for reader in (world.alice, world.staff_a, world.admin):
+        ticket = await app.bookings.ticket(reader, booking.booking_id)
+        assert ticket.booking == booking
+        assert ticket.booking_code == booking.booking_code
+        assert ticket.show == listing
+    assert listing.show_id == world.show.show_id
+    assert listing.theater_id == world.theater_a.theater_id
+    for stranger in (world.bob, world.staff_b):
+        with pytest.raises(PermissionDenied):
+            await app.bookings.ticket(stranger, booking.booking_id)
+
+
+async def test_a_checked_in_booking_keeps_its_ticket(app: Ticketing, world: World) -> None:
+    """Admission does not take the ticket away: it still answers, with the checked-in status."""
+    booking = await book(app, world, world.alice, ["A1"])
+    assert booking.booking_code is not None
+    admitted = await app.bookings.check_in(world.staff_a, booking.booking_code)
+    assert admitted.has_ticket
+    ticket = await app.bookings.ticket(world.alice, booking.booking_id)
+    assert ticket.booking.status is BookingStatus.CHECKED_IN
+    assert ticket.booking_code == booking.booking_code
+
+
+async def test_only_confirmed_or_checked_in_bookings_have_a_ticket(
+    app: Ticketing, world: World
+) -> None:
+    """Pending, declined and cancelled bookings raise TicketNotAvailable naming their status."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    pending = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    declined = await book(app, world, world.bob, ["C1"], card=CARD_DECLINED, key="k2")
+    cancelled = await app.bookings.cancel(
+        world.alice, (await book(app, world, world.alice, ["B1"], key="k3")).booking_id
+    )
+    for booking, status in (
+        (pending, BookingStatus.PENDING_PAYMENT),
+        (declined, BookingStatus.PAYMENT_FAILED),
+        (cancelled, BookingStatus.REFUNDED),
+    ):
+        assert booking.status is status
+        assert not booking.has_ticket
+        with pytest.raises(TicketNotAvailable) as info:
+            await app.bookings.ticket(world.admin, booking.booking_id)
+        assert info.value.code == "ticket_not_available"
+        assert (info.value.booking_id, info.value.status) == (booking.booking_id, status.value)
+
+
+async def test_a_stranger_learns_nothing_of_a_ticketless_booking(
+    app: Ticketing, world: World
+) -> None:
+    """A stranger gets PermissionDenied, not the booking's state; an unknown id is NotFound."""
+    hold = await app.seats.hold(world.alice, world.show.show_id, ["A1"])
+    pending = await app.bookings.checkout(
+        world.alice, show_id=world.show.show_id, hold_id=hold.hold_id, idempotency_key="k1"
+    )
+    with pytest.raises(PermissionDenied):
+        await app.bookings.ticket(world.bob, pending.booking_id)
+    with pytest.raises(NotFound) as info:
+        await app.bookings.ticket(world.admin, "bkg_missing")
+    assert info.value.kind == "booking"
 
 
 # --- expiry --------------------------------------------------------------------------------------

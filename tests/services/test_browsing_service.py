@@ -140,7 +140,7 @@ async def test_anyone_reads_cities_theaters_and_movies(
 
 
 async def test_unknown_ids_are_not_found(browsing: Browsing, catalog: Catalog) -> None:
-    """Unknown cities, movies and shows raise NotFound from the repositories."""
+    """Unknown cities, movies and shows (listed, mapped or read alone) raise NotFound."""
     await build(catalog)
     with pytest.raises(NotFound):
         await browsing.theaters(None, "cty_missing")
@@ -150,9 +150,10 @@ async def test_unknown_ids_are_not_found(browsing: Browsing, catalog: Catalog) -
         await browsing.shows(None, movie_id="mov_missing")
     with pytest.raises(NotFound):
         await browsing.shows(None, city_id="cty_missing")
-    with pytest.raises(NotFound) as info:
-        await browsing.seat_map(None, "shw_missing")
-    assert info.value.kind == "show"
+    for read in (browsing.seat_map, browsing.show):
+        with pytest.raises(NotFound) as info:
+            await read(None, "shw_missing")
+        assert info.value.kind == "show"
 
 
 async def test_bad_arguments_are_invalid_input(browsing: Browsing) -> None:
@@ -320,6 +321,45 @@ async def test_an_expired_hold_frees_its_seats_in_listings(
     assert left(listing)["premium"] == 4
 
 
+# --- one show ------------------------------------------------------------------------------
+
+
+async def test_one_show_reads_as_the_listings_list_it(
+    browsing: Browsing, catalog: Catalog, ports: Ports
+) -> None:
+    """``show`` answers the very listing ``shows`` gives, seats left included, for anyone."""
+    w = await build(catalog)
+    show = await schedule(catalog, w, DAY2.replace(hour=10))
+    await schedule(catalog, w, DAY2.replace(hour=15))
+    await hold(ports, show.show_id, "asha", {"B1", "B2"}, "hld_1")
+    await ports.sales.sell(show.show_id, "bkg_1", frozenset({"A1"}), fencing_token=1)
+    listed = {s.show_id: s for s in await browsing.shows(None)}
+    for actor in (None, ASHA, RAVI):
+        assert await browsing.show(actor, show.show_id) == listed[show.show_id]
+    assert left(listed[show.show_id]) == {"regular": 2, "premium": 2}
+    assert (await browsing.seat_map(None, show.show_id)).show == listed[show.show_id]
+
+
+async def test_a_started_or_cancelled_show_still_reads_alone(
+    browsing: Browsing, catalog: Catalog, ports: Ports, clock: ManualClock
+) -> None:
+    """Shows leave the listings once started or cancelled, but ``show`` still answers them."""
+    w = await build(catalog)
+    started = await schedule(catalog, w, DAY2.replace(hour=10))
+    cancelled = await schedule(catalog, w, DAY2.replace(hour=15))
+    async with ports.uow() as uow:
+        stored = await uow.shows.get(cancelled.show_id, for_update=True)
+        stored.cancel("projector failure")
+        await uow.shows.save(stored)
+        await uow.commit()
+    clock.set(started.starts_at)
+    assert await browsing.shows(None) == []
+    for show in (started, cancelled):
+        listing = await browsing.show(None, show.show_id)
+        assert (listing.show_id, listing.starts_at) == (show.show_id, show.starts_at)
+        assert listing.local_starts_at == show.starts_at.astimezone(IST)
+
+
 # --- seat maps -----------------------------------------------------------------------------
 
 
@@ -441,3 +481,27 @@ async def test_browsing_reads_from_the_replica_units_when_configured() -> None:
     assert await browsing.cities(None) == [city]
     # Without a replica, browsing reads the primary.
     assert await Browsing(primary, Policies()).cities(None) == [city]
+
+
+async def test_one_show_reads_from_the_replica_units_when_configured() -> None:
+    """``show`` reads the show and what it names from ``replica_uow``, like the listings."""
+    primary = in_memory_ports(clock=ManualClock(), ids=SequentialIds(), token_secret=b"t" * 32)
+    replica = MemoryUnitOfWorkFactory()
+    ports = evolve(primary, replica_uow=replica)
+    w = await build(Catalog(ports, Policies()))
+    show = await schedule(Catalog(ports, Policies()), w, DAY2.replace(hour=10))
+    browsing = Browsing(ports, Policies())
+    # The replica has not caught up: the show is not there yet.
+    with pytest.raises(NotFound):
+        await browsing.show(None, show.show_id)
+    async with replica() as uow:
+        await uow.venues.add_city(w.city)
+        await uow.venues.add_theater(w.theater)
+        await uow.venues.add_screen(w.screen)
+        await uow.movies.add(w.movie)
+        await uow.shows.add(show)
+        await uow.commit()
+    assert (await browsing.show(None, show.show_id)).show_id == show.show_id
+    assert await Browsing(primary, Policies()).show(None, show.show_id) == await browsing.show(
+        None, show.show_id
+    )

@@ -74,6 +74,7 @@ __all__ = [
     "LIVE_STATUSES",
     "PAID_STATUSES",
     "TERMINAL_STATUSES",
+    "TICKETED_STATUSES",
     "TRANSITIONS",
     "AlreadyCheckedIn",
     "Booking",
@@ -89,6 +90,7 @@ __all__ = [
     "RefundExceedsPayment",
     "RefundNotFound",
     "RefundStatus",
+    "TicketNotAvailable",
     "booking_code_from",
     "normalize_booking_code",
     "parse_booking_code",
@@ -158,6 +160,9 @@ PAID_STATUSES: frozenset[BookingStatus] = frozenset(
 )
 """Statuses in which the customer has paid the booking's ``amount``."""
 
+TICKETED_STATUSES: frozenset[BookingStatus] = frozenset({_S.CONFIRMED, _S.CHECKED_IN})
+"""Statuses in which the booking has an e-ticket: paid, seats sold, and not cancelled."""
+
 
 # --- errors ----------------------------------------------------------------------------------
 
@@ -223,6 +228,15 @@ class RefundAlreadySettled(DomainError):
     code: ClassVar[str] = "refund_already_settled"
     booking_id: str
     refund_id: str
+
+
+@define(auto_exc=True, kw_only=True)
+class TicketNotAvailable(DomainError):
+    """Only a confirmed or checked-in booking has an e-ticket; this one is ``status``."""
+
+    code: ClassVar[str] = "ticket_not_available"
+    booking_id: str
+    status: str
 
 
 @define(auto_exc=True, kw_only=True)
@@ -603,6 +617,22 @@ class Booking:
     def refundable(self) -> Money:
         """What may still be refunded: the amount paid minus every refund, settled or not."""
         return self.amount_paid - self.amount_refunded - self.amount_refund_pending
+
+    @property
+    def has_ticket(self) -> bool:
+        """Whether the booking has an e-ticket: it is in :data:`TICKETED_STATUSES` (confirmed
+        or checked in) and has its booking code."""
+        return self.status in TICKETED_STATUSES and self.booking_code is not None
+
+    def ticket_code(self) -> str:
+        """The booking code to print on the e-ticket.
+
+        Raises :class:`TicketNotAvailable` unless :attr:`has_ticket` (pending, failed, expired,
+        cancelled and refunded bookings have no ticket).
+        """
+        if self.booking_code is None or not self.has_ticket:
+            raise TicketNotAvailable(booking_id=self.booking_id, status=self.status.value)
+        return self.booking_code
 
     def can_move_to(self, status: BookingStatus) -> bool:
         """Whether :data:`TRANSITIONS` allows the move (other rules may still refuse it).

@@ -6,7 +6,7 @@ the acting :class:`~bookmyshow.domain.users.Principal` and enforces its permissi
 """
 
 from bookmyshow.services.accounts import Accounts, TokenPair
-from bookmyshow.services.bookings import Bookings
+from bookmyshow.services.bookings import Bookings, Ticket
 from bookmyshow.services.browsing import Browsing
 from bookmyshow.services.catalog import Catalog
 from bookmyshow.services.context import Policies, Ports
@@ -35,5 +35,6 @@ __all__ = [
     "SeatState",
     "SeatStatus",
     "Seats",
+    "Ticket",
     "TokenPair",
 ]

@@ -16,6 +16,9 @@ The money path, step by step (see ``docs/use-cases.md``):
    :meth:`~bookmyshow.services.operations.Operations.reconcile`.
 3. :meth:`Bookings.cancel` cancels by the policy, returns the seats to sale in the same unit of
    work, records the refund and sends it.
+
+:meth:`Bookings.ticket` answers the e-ticket of a confirmed or checked-in booking: the booking,
+its code and the show's listing (:class:`Ticket`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+
+from attrs import frozen
 
 from bookmyshow.domain.booking import (
     LIVE_STATUSES,
@@ -62,6 +67,7 @@ from bookmyshow.services._settlement import (
     settle_charge,
 )
 from bookmyshow.services._units import in_unit, read_unit
+from bookmyshow.services.browsing import Browsing, ShowListing
 from bookmyshow.services.context import Policies, Ports
 from bookmyshow.services.errors import (
     BookingNotPayable,
@@ -71,7 +77,7 @@ from bookmyshow.services.errors import (
 )
 from bookmyshow.services.inventory import SeatInventory, SeatStatus
 
-__all__ = ["Bookings"]
+__all__ = ["Bookings", "Ticket"]
 
 _log = logging.getLogger(__name__)
 
@@ -80,14 +86,37 @@ def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
+@frozen(kw_only=True)
+class Ticket:
+    """The e-ticket of a confirmed or checked-in booking: show it at the theater.
+
+    ``booking_code`` is the code to scan at the entrance (the booking's own); ``show`` the
+    show's listing (movie, theater, screen, start in UTC and local time) as it was read.
+    """
+
+    booking: Booking
+    booking_code: str
+    show: ShowListing
+
+
 class Bookings:
     """Checkout, payment, cancellation and check-in, each for the acting principal."""
 
-    def __init__(self, ports: Ports, policies: Policies) -> None:
-        """Use ``ports`` and ``policies`` (pricing, cancellation tiers, the claim lease)."""
+    def __init__(
+        self, ports: Ports, policies: Policies, *, browsing: Browsing | None = None
+    ) -> None:
+        """Use ``ports`` and ``policies`` (pricing, cancellation tiers, the claim lease).
+
+        E-tickets read their show's listing through ``browsing`` (pass the system's, so that
+        they share its catalog cache), else through a :class:`Browsing` of their own over
+        ``ports``.  Raises :class:`InvalidInput` for a ``browsing`` that is not a Browsing.
+        """
+        if browsing is not None and not isinstance(browsing, Browsing):
+            raise InvalidInput(field="browsing", reason="a Browsing, or None")
         self._ports = ports
         self._policies = policies
         self._inventory = SeatInventory(ports.holds, ports.sales, claim_lease=policies.claim_lease)
+        self._browsing = Browsing(ports, policies) if browsing is None else browsing
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -99,6 +128,19 @@ class Bookings:
         booking = await load_booking(self._ports, booking_id)
         await self._authorize(actor, Action.VIEW_BOOKING, booking)
         return booking
+
+    async def ticket(self, actor: Principal, booking_id: str) -> Ticket:
+        """The e-ticket of the booking, for whoever may :meth:`get` it.
+
+        Raises ``NotFound``, ``PermissionDenied`` (checked first, so a refused actor learns
+        nothing of the booking's status) and
+        :class:`~bookmyshow.domain.booking.TicketNotAvailable` unless the booking is
+        confirmed or checked in (:attr:`~bookmyshow.domain.booking.Booking.has_ticket`).
+        """
+        booking = await self.get(actor, booking_id)
+        code = booking.ticket_code()
+        show = await self._browsing.show(actor, booking.show_id)
+        return Ticket(booking=booking, booking_code=code, show=show)
 
     async def of_user(self, actor: Principal, user_id: str | None = None) -> Sequence[Booking]:
         """The bookings of ``user_id`` (default: the actor's own), newest first.

@@ -432,6 +432,29 @@ class Browsing:
         # find's lower bound is inclusive; a show starting exactly now has started.
         return [s for s in shows if s.is_bookable(now)]
 
+    async def show(self, actor: Principal | None, show_id: str) -> ShowListing:
+        """One show's listing, as :meth:`shows` lists it, with the seats left per category.
+
+        Answers for any stored show, also one that has started or was cancelled (which
+        :meth:`shows` leaves out).  Raises ``NotFound`` (kind ``show``) for an unknown show.
+        """
+        _check_actor(actor)
+        now = self._ports.clock.now()
+        c = await self._show_context(show_id)
+        states = await self._inventory.seat_states(show_id, now)
+        return _listing(c.show, c.movie, c.theater, c.screen, states)
+
+    async def _show_context(self, show_id: str) -> ShowContext:
+        """The show with its movie, theater and screen: through the cache when there is one,
+        else from a replica-tolerant read.  ``NotFound`` for an unknown show."""
+        if self._cache is not None:
+            return await self._cache.show_context(show_id)
+
+        async def read(uow: UnitOfWork) -> ShowContext:
+            return await _Loader(uow).context(await uow.shows.get(show_id))
+
+        return await lagging_read(self._ports, read)
+
     async def seat_map(self, actor: Principal | None, show_id: str) -> SeatMap:
         """Every seat of the show's screen with its status and base price, and the listing.
 
@@ -442,14 +465,7 @@ class Browsing:
         """
         _check_actor(actor)
         now = self._ports.clock.now()
-
-        async def read(uow: UnitOfWork) -> ShowContext:
-            return await _Loader(uow).context(await uow.shows.get(show_id))
-
-        if self._cache is not None:
-            c = await self._cache.show_context(show_id)
-        else:
-            c = await lagging_read(self._ports, read)
+        c = await self._show_context(show_id)
         states = await self._inventory.seat_states(show_id, now)
         me = None if actor is None else actor.user_id
         seats: list[SeatView] = []

@@ -10,10 +10,9 @@ a theater admin reads and checks in the bookings of their theaters; a platform a
 from __future__ import annotations
 
 import io
-from typing import Annotated, ClassVar, Final
+from typing import Annotated, Final
 
 import segno
-from attrs import define
 from litestar import get, post
 from litestar.params import HeaderParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -35,14 +34,12 @@ from bookmyshow.app.schemas.bookings import (
     RefundPreviewRead,
     TicketRead,
 )
-from bookmyshow.domain.booking import BookingStatus
-from bookmyshow.domain.errors import DomainError, InvalidInput
+from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.users import Principal
 from bookmyshow.ports.payments import check_idempotency_key
 
 __all__ = [
     "ROUTES",
-    "TicketNotAvailable",
     "cancel_booking",
     "check_in",
     "checkout",
@@ -59,7 +56,6 @@ _SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _BOOKING: Final = "/api/bookings/{booking_id:str}"
 _QR_SCALE: Final = 4
 _QR_BORDER: Final = 4
-_TICKETED: Final = frozenset({BookingStatus.CONFIRMED, BookingStatus.CHECKED_IN})
 
 IdempotencyHeader = Annotated[
     str,
@@ -83,15 +79,6 @@ def _idempotency_key(header: str) -> str:
             field=IDEMPOTENCY_HEADER, reason="required: a unique key per intended operation"
         )
     return check_idempotency_key(key, field=IDEMPOTENCY_HEADER)
-
-
-@define(auto_exc=True, kw_only=True)
-class TicketNotAvailable(DomainError):
-    """Only a confirmed (or checked-in) booking has an e-ticket; this one is ``status``."""
-
-    code: ClassVar[str] = "ticket_not_available"
-    booking_id: str
-    status: str
 
 
 def qr_svg(text: str) -> str:
@@ -228,12 +215,8 @@ async def get_ticket(booking_id: str, ticketing: TicketingDep, principal: Princi
     """The e-ticket: movie, theater, screen, local start time, seats and a QR code (SVG) of the
     booking code to scan at the entrance.  409 ``ticket_not_available`` unless the booking is
     confirmed or checked in; who may read it as for the booking."""
-    booking = await ticketing.bookings.get(principal, booking_id)
-    code = booking.booking_code
-    if booking.status not in _TICKETED or code is None:
-        raise TicketNotAvailable(booking_id=booking.booking_id, status=booking.status.value)
-    seat_map = await ticketing.browsing.seat_map(principal, booking.show_id)
-    return TicketRead.of(booking, code, seat_map.show, qr_svg(code))
+    ticket = await ticketing.bookings.ticket(principal, booking_id)
+    return TicketRead.of(ticket, qr_svg(ticket.booking_code))
 
 
 @get(

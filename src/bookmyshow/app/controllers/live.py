@@ -94,7 +94,7 @@ async def _relay(
                 # Subscribed before saying hello, so a seat map read after the hello misses
                 # nothing; after a lag, the new subscription is open before the resync.
                 if first:
-                    await ticketing.browsing.seat_map(None, show_id)  # NotFound: unknown show
+                    await ticketing.browsing.show(None, show_id)  # NotFound: unknown show
                     first = False
                     greeting = {"type": "hello", "show_id": show_id}
                 else:

@@ -13,7 +13,7 @@ from bookmyshow.domain.booking import Booking, BookingLine, BookingStatus, Refun
 from bookmyshow.domain.cancellation import RefundDecision
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.pricing import format_rate
-from bookmyshow.services.browsing import ShowListing
+from bookmyshow.services.bookings import Ticket
 
 __all__ = [
     "BookingLineRead",
@@ -237,11 +237,12 @@ class TicketRead:
     qr_svg: str
 
     @classmethod
-    def of(cls, booking: Booking, booking_code: str, show: ShowListing, qr_svg: str) -> TicketRead:
-        """The e-ticket of ``booking`` (whose code is ``booking_code``) for ``show``."""
+    def of(cls, ticket: Ticket, qr_svg: str) -> TicketRead:
+        """The wire form of ``ticket``, with ``qr_svg`` the QR code of its booking code."""
+        booking, show = ticket.booking, ticket.show
         return cls(
             booking_id=booking.booking_id,
-            booking_code=booking_code,
+            booking_code=ticket.booking_code,
             status=booking.status.value,
             show_id=show.show_id,
             movie_id=show.movie_id,
