@@ -168,15 +168,17 @@ def bootstrap(ports: Ports, policies: Policies | None = None) -> Ticketing:
     rules = Policies() if policies is None else policies
     if not isinstance(rules, Policies):
         raise InvalidInput(field="policies", reason="must be a Policies value or None")
+    # One Browsing, so that tickets read through the catalog cache the events invalidate.
+    browsing = Browsing(ports, rules)
     system = Ticketing(
         ports=ports,
         policies=rules,
         accounts=Accounts(ports, rules),
         catalog=Catalog(ports, rules),
         coupons=Coupons(ports, rules),
-        browsing=Browsing(ports, rules),
+        browsing=browsing,
         seats=Seats(ports, rules),
-        bookings=Bookings(ports, rules),
+        bookings=Bookings(ports, rules, browsing=browsing),
         operations=Operations(ports, rules),
         search=Search(ports, rules),
         indexer=SearchIndexer(ports, rules),

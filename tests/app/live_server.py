@@ -20,9 +20,7 @@ import uvicorn
 from litestar import Litestar
 from websockets.asyncio.client import ClientConnection, connect
 
-from tests.app.api import Actors
-
-__all__ = ["RECEIVE_TIMEOUT_S", "HttpActors", "next_json", "open_live", "serving"]
+__all__ = ["RECEIVE_TIMEOUT_S", "next_json", "open_live", "serving"]
 
 RECEIVE_TIMEOUT_S: Final = 10.0
 """How long a test waits for one message before it fails."""
@@ -76,8 +74,3 @@ async def next_json(
         raw = await socket.recv()
     message: dict[str, Any] = json.loads(raw)
     return message
-
-
-HttpActors = Actors
-"""Calls of a real server as the world's actors (see :data:`tests.app.api.EMAILS`), with
-log-ins cached per actor: :class:`tests.app.api.Actors` over a client of the server."""

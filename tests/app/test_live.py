@@ -32,8 +32,8 @@ from bookmyshow.ports.seat_updates import (
     SeatChangeKind,
     SeatUpdates,
 )
-from tests.app.api import TOKEN_SECRET
-from tests.app.live_server import HttpActors, next_json, open_live, serving
+from tests.app.api import TOKEN_SECRET, Actors
+from tests.app.live_server import next_json, open_live, serving
 from tests.services.world import World, build_world
 
 pytestmark = pytest.mark.timeout(120)
@@ -52,7 +52,7 @@ class Live:
 
     address: str
     world: World
-    actors: HttpActors
+    actors: Actors
 
     async def call(
         self, method: str, path: str, actor: str | None = None, **kwargs: Any
@@ -68,7 +68,7 @@ async def live(system: Ticketing, world: World, config: AppConfig) -> AsyncItera
         live_app(system, config) as address,
         httpx.AsyncClient(base_url=f"http://{address}", timeout=30) as client,
     ):
-        yield Live(address=address, world=world, actors=HttpActors(client))
+        yield Live(address=address, world=world, actors=Actors(client))
 
 
 async def wait_until(condition: Callable[[], bool], *, timeout_s: float = 10.0) -> None:
