@@ -3,7 +3,6 @@ refund), declined cards, idempotent retries, and check-in."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
@@ -17,7 +16,7 @@ from bookmyshow.app import AppConfig, create_app
 from bookmyshow.app.config import RateLimit, RateLimits
 from bookmyshow.app.controllers.bookings import qr_svg
 from bookmyshow.bootstrap import Ticketing
-from tests.app.api import Api, assert_error
+from tests.app.api import Api, assert_error, key
 from tests.app.test_holds_api import hold, holds_path, instant
 from tests.services.world import assert_money_reconciles, assert_seats_reconcile
 
@@ -31,11 +30,6 @@ def config(config: AppConfig, request: pytest.FixtureRequest) -> AppConfig:
     """The conftest's configuration, with the rate limits a test parametrizes indirectly."""
     limits: RateLimits | None = getattr(request, "param", None)
     return config if limits is None else evolve(config, rate_limits=limits)
-
-
-def key() -> dict[str, str]:
-    """A fresh Idempotency-Key header."""
-    return {"Idempotency-Key": uuid.uuid4().hex}
 
 
 async def checkout(
@@ -72,15 +66,6 @@ async def pay(
     assert response.status_code == 200, response.text
     read: dict[str, Any] = response.json()
     return read
-
-
-async def purchase(api: Api, actor: str, seats: list[str]) -> dict[str, Any]:
-    """Hold ``seats``, check out and pay as ``actor``; return the confirmed BookingRead."""
-    held = await hold(api, actor, {"seats": seats})
-    booking = await checkout(api, actor, held["hold_id"])
-    paid = await pay(api, actor, booking["booking_id"])
-    assert paid["status"] == "confirmed", paid
-    return paid
 
 
 def paise(money: dict[str, Any]) -> int:
@@ -166,7 +151,7 @@ async def test_whole_purchase_from_hold_to_refund(api: Api, system: Ticketing) -
 
 async def test_ticket_carries_a_qr_code_of_the_booking_code_as_svg(api: Api) -> None:
     """The e-ticket's qr_svg parses as an SVG image and is the QR code of the booking code."""
-    paid = await purchase(api, "alice", ["A7"])
+    paid = await api.buy("alice", ["A7"])
     ticket = (await api.call("GET", f"/api/bookings/{paid['booking_id']}/ticket", "alice")).json()
     svg = ticket["qr_svg"]
     root = ElementTree.fromstring(svg)
@@ -381,7 +366,7 @@ async def test_unknown_booking_is_not_found(api: Api) -> None:
 async def test_staff_check_in_admits_a_booking_once(api: Api) -> None:
     """Staff of the theater check a booking in by its code (any case, with dashes) once; the
     ticket stays readable and a second scan is 409 already_checked_in."""
-    paid = await purchase(api, "alice", ["C6"])
+    paid = await api.buy("alice", ["C6"])
     code: str = paid["booking_code"]
     typed = f"{code[:4].lower()}-{code[4:]}"
     admitted = await api.call("POST", "/api/check-ins", "staff_a", json={"booking_code": typed})
@@ -398,7 +383,7 @@ async def test_staff_check_in_admits_a_booking_once(api: Api) -> None:
 
 async def test_check_in_refuses_a_mistyped_code(api: Api) -> None:
     """A code with a typo (a wrong check character) is 422 invalid_booking_code."""
-    paid = await purchase(api, "alice", ["C7"])
+    paid = await api.buy("alice", ["C7"])
     code: str = paid["booking_code"]
     typo = code[:-1] + ("0" if code[-1] != "0" else "1")
     response = await api.call("POST", "/api/check-ins", "staff_a", json={"booking_code": typo})

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.catalog import Movie
 from tests.app.api import Api, assert_error
+from tests.services.world import confirmed_booking
 
 SHOW_DAY = "2030-01-03"
 """The local (IST) date of the world's shows: 09:00 UTC two days after the clock's start."""
@@ -257,13 +257,7 @@ async def test_seat_map_shows_every_seat_with_status_and_price(api: Api, system:
     counts; listings count the held and sold seats as gone."""
     world = api.world
     show_id = world.show.show_id
-    hold = await system.seats.hold(world.bob, show_id, ["A1", "A2"])
-    booking = await system.bookings.checkout(
-        world.bob, show_id=show_id, hold_id=hold.hold_id, idempotency_key="k1"
-    )
-    await system.bookings.pay(
-        world.bob, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="p1"
-    )
+    await confirmed_booking(system, world.bob, show_id, ["A1", "A2"])
     await system.seats.hold(world.alice, show_id, ["C4", "C5"])
 
     response = await api.call("GET", f"/api/shows/{show_id}/seats", "alice")
