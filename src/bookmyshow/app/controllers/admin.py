@@ -308,7 +308,7 @@ async def schedule_show(
         starts_at=data.starts_at,
         format=data.format,
         language=data.language,
-        prices=data.money(),
+        prices=data.money(ticketing.policies.currency),
     )
     return ShowRead.of(show)
 

@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 _MINUTE: Final = timedelta(minutes=1)
-_CURRENCY: Final = "INR"
 """Prices on the wire are paise: the admin API schedules shows in rupees only."""
 
 
@@ -251,13 +250,14 @@ class ShowCreate:
     language: str
     prices: dict[str, int]
 
-    def money(self) -> dict[str, Money]:
-        """The prices as money; raises ``InvalidInput`` (``prices.<category>``) for an amount
-        out of range (the library refuses the rest: unknown categories, amounts not positive)."""
+    def money(self, currency: str) -> dict[str, Money]:
+        """The prices as money in ``currency`` (the library's ``Policies.currency``); raises
+        ``InvalidInput`` (``prices.<category>``) for an amount out of range (the library refuses
+        the rest: unknown categories, amounts not positive)."""
         out: dict[str, Money] = {}
         for category, paise in self.prices.items():
             with wire_names({"amount": f"prices.{category}"}):
-                out[category] = Money(paise, _CURRENCY)
+                out[category] = Money(paise, currency)
         return out
 
 
