@@ -22,6 +22,7 @@ from bookmyshow.ports.rate_limit import check
 
 __all__ = [
     "BEARER",
+    "SECURED",
     "ConfigDep",
     "TicketingDep",
     "IDEMPOTENCY_HEADER",
@@ -35,7 +36,10 @@ __all__ = [
 ]
 
 BEARER: Final = "bearer"
-"""The name of the OpenAPI security scheme; routes that need a token list ``[{BEARER: []}]``."""
+"""The name of the OpenAPI security scheme."""
+
+SECURED: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
+"""``security=SECURED`` on a route that needs an access token (documents it in OpenAPI)."""
 
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 

@@ -16,7 +16,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER, ConfigDep, TicketingDep, client_address, limit
+from bookmyshow.app.dependencies import SECURED, ConfigDep, TicketingDep, client_address, limit
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.accounts import (
     LoginCreate,
@@ -132,7 +132,7 @@ async def refresh(ticketing: TicketingDep, data: RefreshCreate) -> TokenRead:
     "/api/me",
     operation_id="getMe",
     tags=_TAGS,
-    security=[{BEARER: []}],
+    security=SECURED,
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND),
 )
 async def me(ticketing: TicketingDep, principal: Principal) -> UserRead:

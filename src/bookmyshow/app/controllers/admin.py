@@ -22,7 +22,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER, TicketingDep
+from bookmyshow.app.dependencies import SECURED, TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.admin import (
     CityCreate,
@@ -57,7 +57,6 @@ __all__ = [
 ]
 
 _TAGS: Final = ["admin"]
-_SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
 
 
@@ -68,7 +67,7 @@ _DENIED: Final = (HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN)
     "/api/admin/cities",
     operation_id="addCity",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED),
 )
 async def add_city(ticketing: TicketingDep, principal: Principal, data: CityCreate) -> CityRead:
@@ -86,7 +85,7 @@ async def add_city(ticketing: TicketingDep, principal: Principal, data: CityCrea
     "/api/admin/movies",
     operation_id="addMovie",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED),
 )
 async def add_movie(ticketing: TicketingDep, principal: Principal, data: MovieCreate) -> MovieRead:
@@ -116,7 +115,7 @@ async def add_movie(ticketing: TicketingDep, principal: Principal, data: MovieCr
     "/api/admin/movies/{movie_id:str}",
     operation_id="updateMovie",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_movie(
@@ -148,7 +147,7 @@ async def update_movie(
     "/api/admin/movies/{movie_id:str}/retirement",
     operation_id="retireMovie",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
@@ -164,7 +163,7 @@ async def retire_movie(ticketing: TicketingDep, principal: Principal, movie_id: 
     "/api/admin/movies/{movie_id:str}/activation",
     operation_id="activateMovie",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
@@ -183,7 +182,7 @@ async def activate_movie(ticketing: TicketingDep, principal: Principal, movie_id
     "/api/admin/theaters",
     operation_id="addTheater",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_theater(
@@ -211,7 +210,7 @@ async def add_theater(
     "/api/admin/theaters/{theater_id:str}",
     operation_id="updateTheater",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def update_theater(
@@ -239,7 +238,7 @@ async def update_theater(
     "/api/admin/theaters/{theater_id:str}/screens",
     operation_id="listTheaterScreens",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def screens_of_theater(
@@ -255,7 +254,7 @@ async def screens_of_theater(
     "/api/admin/theaters/{theater_id:str}/screens",
     operation_id="addScreen",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def add_screen(
@@ -286,7 +285,7 @@ async def add_screen(
     "/api/admin/shows",
     operation_id="scheduleShow",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )
 async def schedule_show(
@@ -317,7 +316,7 @@ async def schedule_show(
     "/api/admin/theaters/{theater_id:str}/shows",
     operation_id="listTheaterShows",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND),
 )
 async def shows_of_theater(
@@ -356,7 +355,7 @@ async def shows_of_theater(
     "/api/admin/shows/{show_id:str}/cancellation",
     operation_id="cancelShow",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(*_DENIED, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT),
 )

@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
 from bookmyshow.app.dependencies import (
-    BEARER,
     IDEMPOTENCY_HEADER,
+    SECURED,
     ConfigDep,
     TicketingDep,
     limit,
@@ -52,7 +52,6 @@ __all__ = [
 ]
 
 _TAGS: Final = ["bookings"]
-_SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _BOOKING: Final = "/api/bookings/{booking_id:str}"
 _QR_SCALE: Final = 4
 _QR_BORDER: Final = 4
@@ -106,7 +105,7 @@ def qr_svg(text: str) -> str:
     "/api/bookings",
     operation_id="checkout",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 429),
 )
@@ -143,7 +142,7 @@ async def checkout(
     _BOOKING + "/payment",
     operation_id="payBooking",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409),
 )
@@ -177,7 +176,7 @@ async def pay_booking(
     "/api/bookings",
     operation_id="listBookings",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403),
 )
 async def list_bookings(ticketing: TicketingDep, principal: Principal) -> list[BookingRead]:
@@ -193,7 +192,7 @@ async def list_bookings(ticketing: TicketingDep, principal: Principal) -> list[B
     _BOOKING,
     operation_id="getBooking",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403, 404),
 )
 async def get_booking(
@@ -208,7 +207,7 @@ async def get_booking(
     _BOOKING + "/ticket",
     operation_id="getTicket",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403, 404, 409),
 )
 async def get_ticket(booking_id: str, ticketing: TicketingDep, principal: Principal) -> TicketRead:
@@ -223,7 +222,7 @@ async def get_ticket(booking_id: str, ticketing: TicketingDep, principal: Princi
     _BOOKING + "/cancellation",
     operation_id="previewCancellation",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403, 404, 409),
 )
 async def preview_cancellation(
@@ -242,7 +241,7 @@ async def preview_cancellation(
     _BOOKING + "/cancellation",
     operation_id="cancelBooking",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409),
 )
@@ -259,7 +258,7 @@ async def cancel_booking(
     "/api/check-ins",
     operation_id="checkIn",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409),
 )

@@ -13,7 +13,7 @@ from litestar import delete, get, post
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER, ConfigDep, TicketingDep, limit
+from bookmyshow.app.dependencies import SECURED, ConfigDep, TicketingDep, limit
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.common import wire_names
 from bookmyshow.app.schemas.holds import BestAvailableCreate, HoldCreate, HoldRead, QuoteRead
@@ -22,7 +22,6 @@ from bookmyshow.domain.users import Principal
 __all__ = ["ROUTES", "extend_hold", "get_hold", "hold_seats", "quote_hold", "release_hold"]
 
 _TAGS: Final = ["holds"]
-_SECURITY: Final[list[dict[str, list[str]]]] = [{BEARER: []}]
 _HOLD: Final = "/api/shows/{show_id:str}/holds/{hold_id:str}"
 # The library checks a coupon as ``code``; the client sent it as the ``coupon`` parameter.
 _QUOTE_PARAMETER_OF: Final = {"code": "coupon"}
@@ -32,7 +31,7 @@ _QUOTE_PARAMETER_OF: Final = {"code": "coupon"}
     "/api/shows/{show_id:str}/holds",
     operation_id="holdSeats",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_201_CREATED,
     responses=error_responses(401, 403, 404, 409, 429),
 )
@@ -69,7 +68,7 @@ async def hold_seats(
     _HOLD,
     operation_id="getHold",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403, 404),
 )
 async def get_hold(
@@ -84,7 +83,7 @@ async def get_hold(
     _HOLD + "/extension",
     operation_id="extendHold",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404, 409),
 )
@@ -103,7 +102,7 @@ async def extend_hold(
     _HOLD,
     operation_id="releaseHold",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     status_code=HTTP_200_OK,
     responses=error_responses(401, 403, 404),
 )
@@ -122,7 +121,7 @@ async def release_hold(
     _HOLD + "/quote",
     operation_id="quoteHold",
     tags=_TAGS,
-    security=_SECURITY,
+    security=SECURED,
     responses=error_responses(401, 403, 404, 409),
 )
 async def quote_hold(

@@ -21,7 +21,7 @@ from litestar.status_codes import (
 )
 from litestar.types import ControllerRouterHandler
 
-from bookmyshow.app.dependencies import BEARER, TicketingDep
+from bookmyshow.app.dependencies import SECURED, TicketingDep
 from bookmyshow.app.errors import error_responses
 from bookmyshow.app.schemas.reviews import (
     HelpfulRead,
@@ -70,7 +70,7 @@ async def list_reviews(
     "/api/movies/{movie_id:str}/reviews",
     operation_id="writeReview",
     tags=_TAGS,
-    security=[{BEARER: []}],
+    security=SECURED,
     responses=error_responses(
         HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND, HTTP_409_CONFLICT
     ),
@@ -93,7 +93,7 @@ async def write_review(
     operation_id="voteReviewHelpful",
     tags=_TAGS,
     status_code=HTTP_200_OK,
-    security=[{BEARER: []}],
+    security=SECURED,
     responses=error_responses(HTTP_401_UNAUTHORIZED, HTTP_403_FORBIDDEN, HTTP_404_NOT_FOUND),
 )
 async def vote_helpful(
