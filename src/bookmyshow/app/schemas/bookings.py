@@ -7,7 +7,7 @@ from datetime import datetime
 
 from attrs import frozen
 
-from bookmyshow.app.schemas.common import MoneyRead
+from bookmyshow.app.schemas.common import MoneyRead, whole_minutes
 from bookmyshow.app.schemas.holds import LineRead
 from bookmyshow.domain.booking import Booking, BookingLine, BookingStatus, Refund
 from bookmyshow.domain.cancellation import RefundDecision
@@ -206,7 +206,7 @@ class RefundPreviewRead:
             tier=None
             if tier is None
             else RefundTierRead(
-                minutes_before=int(tier.before.total_seconds() // 60),
+                minutes_before=whole_minutes(tier.before),
                 ticket_rate=format_rate(tier.ticket_rate),
             ),
             full=decision.full,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from attrs import frozen
 
-from bookmyshow.app.schemas.common import MoneyRead
+from bookmyshow.app.schemas.common import MoneyRead, whole_minutes
 from bookmyshow.domain.catalog import Movie
 from bookmyshow.domain.search import Facet, SearchHit, SearchResult, Suggestion
 from bookmyshow.domain.venues import City, Theater
@@ -127,7 +127,7 @@ class MovieRead:
             genres=list(movie.genres),
             cast=list(movie.cast),
             director=movie.director,
-            duration_minutes=int(movie.duration.total_seconds()) // 60,
+            duration_minutes=whole_minutes(movie.duration),
             release_date=movie.release_date,
             certificate=movie.certificate.value,
             formats=sorted(f.value for f in movie.formats),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 
 from attrs import evolve, frozen
 
 from bookmyshow.domain.errors import InvalidInput
 from bookmyshow.domain.money import Money
 
-__all__ = ["MoneyRead", "renamed", "wire_names"]
+__all__ = ["whole_minutes", "MoneyRead", "renamed", "wire_names"]
 
 
 @frozen(kw_only=True)
@@ -56,3 +57,8 @@ def wire_names(names: Mapping[str, str], *, prefix: str = "") -> Iterator[None]:
         yield
     except InvalidInput as exc:
         raise renamed(exc, names, prefix=prefix) from exc
+
+
+def whole_minutes(span: timedelta) -> int:
+    """``span`` in whole minutes, rounded down (durations and notice periods on the wire)."""
+    return int(span.total_seconds() // 60)
