@@ -16,12 +16,9 @@ repeated or reordered events converge on the store's summary.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import ClassVar, Final
 
-from attrs import define, field
+from attrs import define
 
 from bookmyshow.domain.catalog import Movie, clean_text, parse_enum, require_id
 from bookmyshow.domain.errors import DomainError, InvalidInput
@@ -56,6 +53,7 @@ from bookmyshow.ports.reviews import (
     check_page_size,
 )
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._key_locks import KeyLocks
 from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import in_unit, publish, read_unit
 from bookmyshow.services.context import Policies, Ports
@@ -325,14 +323,6 @@ class Reviews:
         return await store.summary(movie_id)
 
 
-@define
-class _KeyLock:
-    """A lock for one movie, and how many tasks hold or wait for it."""
-
-    lock: asyncio.Lock = field(factory=asyncio.Lock)
-    users: int = 0
-
-
 class RatingPropagator:
     """Copies each movie's rating summary onto the movie when its reviews change.
 
@@ -344,7 +334,7 @@ class RatingPropagator:
         """Read summaries from ``ports.reviews``; write movies through ``ports.uow``."""
         self._ports = ports
         self._policies = policies
-        self._locks: dict[str, _KeyLock] = {}
+        self._locks = KeyLocks()
         self._buses: list[EventBus] = []
 
     def subscribe(self, bus: EventBus) -> None:
@@ -399,20 +389,5 @@ class RatingPropagator:
             return rated
 
         # Handlers of one movie take turns in this process, so they rarely conflict at all.
-        async with self._locked(movie_id):
+        async with self._locks.locked([movie_id]):
             return await in_unit(self._ports, self._policies, step)
-
-    @asynccontextmanager
-    async def _locked(self, movie_id: str) -> AsyncIterator[None]:
-        """Hold the movie's lock; an entry lives only while some task holds or awaits it."""
-        entry = self._locks.get(movie_id)
-        if entry is None:
-            entry = self._locks[movie_id] = _KeyLock()
-        entry.users += 1
-        try:
-            async with entry.lock:
-                yield
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                del self._locks[movie_id]

@@ -16,15 +16,13 @@ stored state.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from functools import partial
 from typing import Final
 
-from attrs import define, evolve, field
+from attrs import evolve
 
 from bookmyshow.domain.catalog import Movie, MovieStatus
 from bookmyshow.domain.errors import InvalidInput, PermissionDenied
@@ -54,6 +52,7 @@ from bookmyshow.domain.venues import Theater
 from bookmyshow.ports.errors import NotFound
 from bookmyshow.ports.events import EventBus
 from bookmyshow.ports.unit_of_work import UnitOfWork
+from bookmyshow.services._key_locks import KeyLocks
 from bookmyshow.services._subscriptions import subscribe_once
 from bookmyshow.services._units import read_unit
 from bookmyshow.services.context import Policies, Ports
@@ -165,14 +164,6 @@ class Search:
         return await self._ports.search.suggest(prefix, limit=limit)
 
 
-@define
-class _KeyLock:
-    """A lock for one movie, and how many tasks hold or wait for it."""
-
-    lock: asyncio.Lock = field(factory=asyncio.Lock)
-    users: int = 0
-
-
 def _fact(show: Show, theater: Theater) -> ShowFact:
     return ShowFact(
         show_id=show.show_id,
@@ -262,7 +253,7 @@ class SearchIndexer:
         """Index into ``ports.search`` from the repositories of ``ports.uow``."""
         self._ports = ports
         self._policies = policies
-        self._locks: dict[str, _KeyLock] = {}
+        self._locks = KeyLocks()
         self._buses: list[EventBus] = []
 
     def subscribe(self, bus: EventBus) -> None:
@@ -281,10 +272,10 @@ class SearchIndexer:
         """
         require_instance(event, DomainEvent, "event")
         if isinstance(event, MovieAdded | MovieChanged | MovieRetired):
-            async with self._locked((event.movie_id,)):
+            async with self._locks.locked((event.movie_id,)):
                 await self._reindex_movie(event.movie_id)
         elif isinstance(event, ShowScheduled):
-            async with self._locked((event.movie_id,)):
+            async with self._locks.locked((event.movie_id,)):
                 await self._put_show(event.movie_id, event.show_id)
         elif isinstance(event, ShowCancelled):
             show_id = event.show_id
@@ -293,7 +284,7 @@ class SearchIndexer:
                 return (await uow.shows.get(show_id)).movie_id
 
             movie_id = await read_unit(self._ports, movie_of)
-            async with self._locked((movie_id,)):
+            async with self._locks.locked((movie_id,)):
                 await self._ports.search.remove_show(movie_id, show_id)
 
     async def reindex_all(self, actor: Principal, *, batch_size: int = REINDEX_BATCH) -> int:
@@ -313,7 +304,7 @@ class SearchIndexer:
         indexed = 0
         for start in range(0, len(movie_ids), size):
             batch = movie_ids[start : start + size]
-            async with self._locked(batch):
+            async with self._locks.locked(batch):
                 # Read under the locks: a handler that ran before read older state than this.
                 docs = await read_unit(self._ports, partial(_documents, movie_ids=batch))
                 await self._ports.search.index_many(docs)
@@ -323,31 +314,6 @@ class SearchIndexer:
         return indexed
 
     # --- internals -------------------------------------------------------------------------
-
-    @asynccontextmanager
-    async def _locked(self, movie_ids: Iterable[str]) -> AsyncIterator[None]:
-        """Hold the locks of ``movie_ids`` (taken in sorted order, so batches cannot deadlock).
-
-        An entry lives only while some task holds or awaits it, so the table stays small and
-        no lock outlives the event loop it was used on.
-        """
-        entries: list[tuple[str, _KeyLock]] = []
-        for movie_id in sorted(set(movie_ids)):
-            entry = self._locks.get(movie_id)
-            if entry is None:
-                entry = self._locks[movie_id] = _KeyLock()
-            entry.users += 1
-            entries.append((movie_id, entry))
-        try:
-            async with AsyncExitStack() as stack:
-                for _, entry in entries:
-                    await stack.enter_async_context(entry.lock)
-                yield
-        finally:
-            for movie_id, entry in entries:
-                entry.users -= 1
-                if entry.users == 0:
-                    del self._locks[movie_id]
 
     async def _reindex_movie(self, movie_id: str) -> None:
         """Index the movie's current document, or forget a movie that is not stored."""
@@ -409,7 +375,7 @@ class SearchIndexer:
             return [m for m in candidates if await _movie_or_none(uow, m) is None]
 
         removed = 0
-        async with self._locked(candidates):
+        async with self._locks.locked(candidates):
             for movie_id in await read_unit(self._ports, missing):
                 if await self._ports.search.remove(movie_id):
                     removed += 1
