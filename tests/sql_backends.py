@@ -20,6 +20,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Final
 
 import pytest
 from sqlalchemy import delete
@@ -32,6 +33,7 @@ __all__ = [
     "SQL_BACKENDS",
     "copy_sqlite",
     "empty_tables",
+    "mariadb_fresh_url",
     "mariadb_scratch_url",
     "mariadb_url",
     "sql_database",
@@ -66,18 +68,40 @@ async def _admin(statement: str) -> None:
         await database.dispose()
 
 
-def _session_mariadb() -> Iterator[str]:
-    """Create and migrate a randomly named MariaDB database, yield its URL, drop it after."""
+_CREATE: Final = "CREATE DATABASE `{}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"
+_DROP: Final = "DROP DATABASE IF EXISTS `{}`"
+
+
+def _new_database(prefix: str) -> tuple[str, str]:
+    """A random database name and its URL; skips when MariaDB is unreachable."""
     if not _reachable(_HOST, _PORT):
         pytest.skip(f"MariaDB is unreachable at {_HOST}:{_PORT} (see ../shared/SERVICES.md)")
-    name = f"bms_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin"))
-    url = f"mysql+asyncmy://{_USER}@{_HOST}:{_PORT}/{name}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    return name, f"mysql+asyncmy://{_USER}@{_HOST}:{_PORT}/{name}"
+
+
+def _session_mariadb() -> Iterator[str]:
+    """Create and migrate a randomly named MariaDB database, yield its URL, drop it after."""
+    name, url = _new_database("bms_test")
+    asyncio.run(_admin(_CREATE.format(name)))
     try:
         asyncio.run(upgrade(url))
         yield url
     finally:
-        asyncio.run(_admin(f"DROP DATABASE IF EXISTS `{name}`"))
+        asyncio.run(_admin(_DROP.format(name)))
+
+
+@pytest.fixture
+async def mariadb_fresh_url() -> AsyncIterator[str]:
+    """A new migrated MariaDB database for this test alone (say, for server processes that need
+    one no other test touches); dropped afterwards."""
+    name, url = _new_database("bms_fresh")
+    await _admin(_CREATE.format(name))
+    try:
+        await upgrade(url)
+        yield url
+    finally:
+        await _admin(_DROP.format(name))
 
 
 @pytest.fixture(scope="session")

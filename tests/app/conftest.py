@@ -18,9 +18,9 @@ from bookmyshow.adapters.memory import ManualClock
 from bookmyshow.app import AppConfig, create_app
 from bookmyshow.bootstrap import Settings, Ticketing
 from tests.app.api import TOKEN_SECRET, Api, asgi_client
-from tests.services.backends import JourneyBackend, sql_timeout_s
+from tests.services.backends import JourneyBackend, backend_named, sql_timeout_s
 from tests.services.world import World, build_world
-from tests.sql_backends import mariadb_scratch_url
+from tests.sql_backends import mariadb_fresh_url, mariadb_scratch_url
 
 __all__ = [
     "APP_BACKENDS",
@@ -29,6 +29,7 @@ __all__ = [
     "client",
     "clock",
     "config",
+    "mariadb_fresh_url",
     "mariadb_scratch_url",
     "memory_api",
     "system",
@@ -47,14 +48,7 @@ APP_BACKENDS: Final = ("memory", "hybrid")
 )
 def app_backend(request: pytest.FixtureRequest) -> JourneyBackend:
     """Where the app under test keeps its data: in memory, or MariaDB + Redis."""
-    name: str = request.param
-    if name == "hybrid":
-        return JourneyBackend(
-            name=name,
-            mariadb_url=request.getfixturevalue("mariadb_scratch_url"),
-            redis_url=request.getfixturevalue("redis_url"),
-        )
-    return JourneyBackend(name=name)
+    return backend_named(request, request.param)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher
 from bookmyshow.adapters.redis import connect as connect_redis
 from bookmyshow.adapters.redis.seat_updates import RedisSeatUpdates
 from bookmyshow.adapters.sql.database import create_database
-from bookmyshow.adapters.sql.migrate import upgrade
 from bookmyshow.bootstrap import ENV_PREFIX, bootstrap, hybrid_ports
 from tests.app.api import Actors
 from tests.app.live_server import next_json, open_live
@@ -32,46 +30,8 @@ from tests.services.world import World, build_world
 
 pytestmark = pytest.mark.timeout(240)
 
-_MARIADB_HOST: Final = os.environ.get("BOOKMYSHOW_MARIADB_HOST", "127.0.0.1")
-_MARIADB_PORT: Final = int(os.environ.get("BOOKMYSHOW_MARIADB_PORT", "3306"))
-_MARIADB_USER: Final = os.environ.get("BOOKMYSHOW_MARIADB_USER", "root")
 _JWT_SECRET: Final = "p" * 32
 _START_TIMEOUT_S: Final = 60.0
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
-async def _admin(statement: str) -> None:
-    database = create_database(
-        f"mysql+asyncmy://{_MARIADB_USER}@{_MARIADB_HOST}:{_MARIADB_PORT}/mysql"
-    )
-    try:
-        async with database.writer.connect() as connection:
-            await connection.exec_driver_sql(statement)
-            await connection.commit()
-    finally:
-        await database.dispose()
-
-
-@pytest.fixture
-async def fresh_mariadb() -> AsyncIterator[str]:
-    """A new MariaDB database of this test's own, migrated; dropped afterwards."""
-    if not _reachable(_MARIADB_HOST, _MARIADB_PORT):
-        pytest.skip(f"MariaDB is unreachable at {_MARIADB_HOST}:{_MARIADB_PORT}")
-    name = f"bms_live_{uuid.uuid4().hex[:12]}"
-    await _admin(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
-    url = f"mysql+asyncmy://{_MARIADB_USER}@{_MARIADB_HOST}:{_MARIADB_PORT}/{name}"
-    try:
-        await upgrade(url)
-        yield url
-    finally:
-        await _admin(f"DROP DATABASE IF EXISTS `{name}`")
 
 
 @pytest.fixture
@@ -210,13 +170,13 @@ async def seed(database_url: str, redis_url: str, namespace: str) -> World:
 
 
 async def test_a_viewer_of_one_process_sees_a_hold_made_through_another(
-    fresh_mariadb: str, redis_url: str, shared_namespace: str, tmp_path: Path
+    mariadb_fresh_url: str, redis_url: str, shared_namespace: str, tmp_path: Path
 ) -> None:
     """With two app processes on one database and one Redis, a hold made through process A's
     API reaches a viewer connected to process B's live seat map."""
-    world = await seed(fresh_mariadb, redis_url, shared_namespace)
+    world = await seed(mariadb_fresh_url, redis_url, shared_namespace)
     show_id = world.show.show_id
-    env = server_environment(fresh_mariadb, redis_url, shared_namespace)
+    env = server_environment(mariadb_fresh_url, redis_url, shared_namespace)
     async with (
         app_servers(2, env, tmp_path) as (a, b),
         httpx.AsyncClient(base_url=f"http://{a}", timeout=30) as http_a,

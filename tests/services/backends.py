@@ -41,6 +41,7 @@ __all__ = [
     "SQL_TIMEOUT_S",
     "JourneyBackend",
     "Opened",
+    "backend_named",
     "backend_params",
     "sql_timeout_s",
     "wire",
@@ -242,6 +243,22 @@ class JourneyBackend:
                 raise
             return database, lambda: None
         raise ValueError(f"no database configured for backend {self.name!r}")
+
+
+def backend_named(request: pytest.FixtureRequest, name: str) -> JourneyBackend:
+    """The :class:`JourneyBackend` called ``name`` (one of :data:`BACKENDS`), with the session
+    databases and Redis it needs taken from ``request``'s fixtures."""
+    if name == "sqlite":
+        return JourneyBackend(name=name, sqlite_template=request.getfixturevalue("sqlite_template"))
+    if name == "mariadb":
+        return JourneyBackend(name=name, mariadb_url=request.getfixturevalue("mariadb_scratch_url"))
+    if name == "hybrid":
+        return JourneyBackend(
+            name=name,
+            mariadb_url=request.getfixturevalue("mariadb_scratch_url"),
+            redis_url=request.getfixturevalue("redis_url"),
+        )
+    return JourneyBackend(name=name)
 
 
 def backend_params(*, timeout_s: int | None = None) -> list[pytest.ParameterSet]:

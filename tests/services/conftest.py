@@ -15,7 +15,13 @@ import pytest
 from bookmyshow.adapters.memory import ManualClock, ScryptPasswordHasher, SequentialIds
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.services.context import Policies, Ports
-from tests.services.backends import JOURNEY_MODULES, JourneyBackend, backend_params, wire
+from tests.services.backends import (
+    JOURNEY_MODULES,
+    JourneyBackend,
+    backend_named,
+    backend_params,
+    wire,
+)
 from tests.services.world import World, build_world
 
 # The journeys' own SQL databases (registered here: tests/conftest.py registers the shared ones).
@@ -58,18 +64,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> JourneyBackend:
     """The backend of this run ("memory" unless the test is parametrized over backends)."""
-    name: str = getattr(request, "param", "memory")
-    if name == "sqlite":
-        return JourneyBackend(name=name, sqlite_template=request.getfixturevalue("sqlite_template"))
-    if name == "mariadb":
-        return JourneyBackend(name=name, mariadb_url=request.getfixturevalue("mariadb_scratch_url"))
-    if name == "hybrid":
-        return JourneyBackend(
-            name=name,
-            mariadb_url=request.getfixturevalue("mariadb_scratch_url"),
-            redis_url=request.getfixturevalue("redis_url"),
-        )
-    return JourneyBackend(name=name)
+    return backend_named(request, getattr(request, "param", "memory"))
 
 
 @pytest.fixture
