@@ -14,9 +14,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-__all__ = ["ServiceMissing", "reachable", "redis_cluster"]
+if TYPE_CHECKING:
+    from benchmarks.measure import Figure
+
+__all__ = ["PartialRun", "ServiceMissing", "reachable", "redis_cluster"]
 
 _HOST = "127.0.0.1"
 _START_TIMEOUT = 30.0
@@ -24,6 +28,16 @@ _START_TIMEOUT = 30.0
 
 class ServiceMissing(RuntimeError):
     """A server a scenario needs is not there; the message says which and why."""
+
+
+class PartialRun(ServiceMissing):
+    """Some backends of a scenario ran and some could not: the figures that were made, and why
+    the others were not (``"backend: reason"``)."""
+
+    def __init__(self, figures: list[Figure], missing: list[str]) -> None:
+        super().__init__("; ".join(missing))
+        self.figures = figures
+        self.missing = missing
 
 
 def reachable(url: str, default_port: int) -> bool:
