@@ -186,20 +186,28 @@ class Recorder:
 
 
 async def closed_loop(
-    job: Job, *, count: int, concurrency: int, progress: Progress | None = None
+    job: Job,
+    *,
+    count: int,
+    concurrency: int,
+    progress: Progress | None = None,
+    seconds: float | None = None,
 ) -> float:
     """Run ``count`` jobs with ``concurrency`` in flight at all times; the elapsed seconds.
 
-    Each job gets its index and the instant it started.  A job's exception propagates: jobs
-    record their own expected outcomes and report unexpected ones to their recorder.
+    With ``seconds``, no job starts after that many seconds (those in flight finish), so a slow
+    backend is measured for a bounded time rather than for a fixed count.  Each job gets its
+    index and the instant it started.  A job's exception propagates: jobs record their own
+    expected outcomes and report unexpected ones to their recorder.
     """
     if count < 0 or concurrency < 1:
         raise ValueError("count must be >= 0 and concurrency >= 1")
     next_index = 0
+    deadline = None if seconds is None else time.perf_counter() + seconds
 
     async def worker() -> None:
         nonlocal next_index
-        while next_index < count:
+        while next_index < count and (deadline is None or time.perf_counter() < deadline):
             index = next_index
             next_index += 1
             await job(index, time.perf_counter())

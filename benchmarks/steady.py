@@ -45,7 +45,10 @@ class SteadySize:
     def __init__(self, options: Options, backend: str) -> None:
         fast = backend == "memory"
         self.levels = (1, 4) if options.quick else (1, 8, 32, 128)
-        self.per_level = options.size(10_000 if fast else 2_000, 40)
+        self.per_level = options.size(6_000 if fast else 1_500, 40)
+        """At most this many bookings per level..."""
+        self.level_seconds = float(options.size(15, 5))
+        """...and none started after this many seconds."""
         self.open_seconds = options.size(10, 1)
         self.users = max(self.levels) * 2
 
@@ -63,6 +66,7 @@ async def _measure(
     concurrency: int | None,
     rate: float | None,
     options: Options,
+    seconds: float | None = None,
 ) -> Figure:
     app = bench.app
     recorder = Recorder()
@@ -113,7 +117,7 @@ async def _measure(
     with options.progress(len(plan), label) as bar:
         if concurrency is not None:
             elapsed = await closed_loop(
-                book, count=len(plan), concurrency=concurrency, progress=bar
+                book, count=len(plan), concurrency=concurrency, progress=bar, seconds=seconds
             )
         else:
             elapsed = await open_loop(book, count=len(plan), rate=rate or 1.0, progress=bar)
@@ -153,6 +157,7 @@ async def run_backend(options: Options, backend: str) -> list[Figure]:
                     concurrency=level,
                     rate=None,
                     options=options,
+                    seconds=size.level_seconds,
                 )
             )
         best = max(f.throughput.get("confirmed", 0.0) for f in figures)
