@@ -9,10 +9,12 @@ library uses.  Nothing in SQL guards a seat: confirming a paid booking inserts i
 
 A buyer of :func:`~benchmarks.workload.rush_plan` reads the seed design's availability view (an
 ``MGET`` of every seat lock of the show and the sold set, then an ``MGET`` of the lock records
-those locks name, for their expiry), takes the most central free run of adjacent seats it wants
-(the seed design has no server-side best-available, so explicit and best-available buyers pick
-alike), locks it, and then pays and confirms, or abandons.  Buyers who find no run free come
-back in the next wave; those still without seats after the last wave are ``unmet_buyers``.
+those locks name, for their expiry) and picks its seats from it: a best-available buyer the
+most central free run of adjacent seats (the seed design has no server-side best-available),
+a buyer choosing on the map one of the few most central runs, as in the library's rush
+(:func:`benchmarks.rush.pick_run`).  It locks them, then pays and confirms, or abandons.
+Buyers who find no run free come back in the next wave; those still without seats after the
+last wave are ``unmet_buyers``.
 
 The scenario's clock stands in for Redis expiry, as the library's rush uses a manual clock: a
 lock record carries its expiry in scenario seconds, a lock whose record has expired reads as
@@ -21,15 +23,16 @@ previous one, so the abandoners' locks have lapsed.
 
 Oversold seats are counted from ``baseline_sales`` — seats with more than one row — never from
 the buyers' own view; ``bookings_sharing_a_seat`` counts the confirmed bookings naming such a
-seat.  ``unsold_with_demand`` is how many seats were left without a sale while buyers went without:
-the unsold seats, at most the seats wanted and not had — every seat an unmet buyer wanted,
-plus every sale row beyond the first of its seat (that buyer has no seat of their own).
+seat.  ``unsold_with_demand`` counts, as the library's rush does, the seats left without a
+sale while a buyer left without could have used one — and a buyer whose confirmed booking
+shares a seat is left without too (zero when nobody was).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 import uuid
 from datetime import timedelta
@@ -46,6 +49,7 @@ from benchmarks.ceiling import (
 )
 from benchmarks.measure import Figure, Recorder, closed_loop
 from benchmarks.options import Options
+from benchmarks.rush import pick_run
 from benchmarks.workload import HOLD_TTL, RUSH_ROWS, Buyer, centre_seats, rush_plan, seat_labels
 
 __all__ = ["run", "run_baseline"]
@@ -162,6 +166,18 @@ class _SeedLocks:
             pipe.sadd(self._sold, *seats)
             pipe.delete(*(self.seat_key(seat) for seat in seats), self.record_key(user))
             await pipe.execute()
+
+
+def _choose(
+    buyer: Buyer, runs: dict[int, list[tuple[str, ...]]], labels: list[str], taken: set[str]
+) -> tuple[str, ...] | None:
+    """The seats ``buyer`` locks: the most central free run for a best-available buyer; for
+    one choosing on the map, the library rush's own pick (one of the few most central runs)."""
+    if buyer.best_available:
+        return next((run for run in runs[buyer.count] if taken.isdisjoint(run)), None)
+    free = [label for label in labels if label not in taken]
+    chosen = pick_run(free, buyer.count, random.Random(buyer.index))
+    return None if chosen is None else tuple(chosen)
 
 
 def _text(value: bytes | str) -> str:
@@ -294,10 +310,11 @@ async def run_baseline(options: Options, *, buyers: int, waves: int, concurrency
     for name, value in sales.items():
         recorder.count(name, value)
     recorder.count("unmet_buyers", len(unmet))
-    # Seats wanted and not had: every seat an unmet buyer wanted, and every sale row beyond the
-    # first of its seat (the buyer of that row has no seat of their own there).
-    demand_left = sum(b.count for b in unmet) + sales["sold_rows"] - sales["seats_sold"]
-    recorder.count("unsold_with_demand", min(len(labels) - sales["seats_sold"], demand_left))
+    # As the library's rush counts it — unsold seats while a buyer left without could have used
+    # one — where a buyer whose booking shares a seat is left without as well.
+    unsold = len(labels) - sales["seats_sold"]
+    demand_left = any(b.count <= unsold for b in unmet) or sales["bookings_sharing_a_seat"] > 0
+    recorder.count("unsold_with_demand", unsold if demand_left else 0)
     figure = recorder.figure(
         "rush",
         "baseline",
