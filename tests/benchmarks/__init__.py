@@ -1,0 +1,1 @@
+"""Tests of the benchmark kit: the results writer and the machine description."""
