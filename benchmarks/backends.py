@@ -18,9 +18,11 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from attrs import define
-from sqlalchemy import func, select, text
+from attrs import define, field
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection
 
 from benchmarks.options import ServiceUrls
 from benchmarks.services import ServiceMissing, reachable
@@ -62,6 +64,16 @@ class Bench:
     app: Ticketing
     clock: ManualClock
     database: SqlDatabase | None = None
+    redis: RedisClient | None = None
+    sql_calls: Counter[str] = field(factory=Counter)
+    """SQL statements sent (``statements``), transactions ended (``commits``, ``rollbacks``)
+    and Redis commands sent (``redis_commands``; a pipeline counts once) since the bench
+    opened, counted in this process."""
+
+    async def round_trips(self) -> Counter[str]:
+        """Statements, transaction ends and Redis commands so far: what a booking costs in
+        round trips, which unlike seconds does not depend on how busy the machine is."""
+        return Counter(self.sql_calls)
 
     async def seat_claims(self, show_id: str) -> SeatClaims:
         """Read the sold seats of ``show_id`` from the store of record."""
@@ -132,6 +144,38 @@ async def _drop_namespace(client: RedisClient, namespace: str) -> None:
         await client.delete(key)
 
 
+def _count_sql(database: SqlDatabase, calls: Counter[str]) -> None:
+    engines = [database.writer] + ([database.reader] if database.reader is not None else [])
+    for engine in engines:
+        target = engine.sync_engine
+
+        def statement(*_: object) -> None:
+            calls["statements"] += 1
+
+        def commit(_: Connection) -> None:
+            calls["commits"] += 1
+
+        def rollback(_: Connection) -> None:
+            calls["rollbacks"] += 1
+
+        event.listen(target, "before_cursor_execute", statement)
+        event.listen(target, "commit", commit)
+        event.listen(target, "rollback", rollback)
+
+
+def _count_redis(client: RedisClient, calls: Counter[str]) -> None:
+    # Every command of the adapters goes through execute_command (scripts too); the catalog
+    # cache's pipelines go through execute, one round trip each.  Counted on this client only,
+    # so other users of the server do not count.
+    command = client.execute_command
+
+    async def counted(*args: Any, **options: Any) -> Any:
+        calls["redis_commands"] += 1
+        return await command(*args, **options)
+
+    client.execute_command = counted  # type: ignore[method-assign]
+
+
 @asynccontextmanager
 async def opened(
     name: str, services: ServiceUrls, policies: Policies | None = None
@@ -174,8 +218,12 @@ async def opened(
                 ports = sql_ports(database, clock=clock, passwords=passwords)
             app = bootstrap(ports, policies)
             await app.start()
+            bench = Bench(name=name, app=app, clock=clock, database=database, redis=client)
+            _count_sql(database, bench.sql_calls)
+            if client is not None:
+                _count_redis(client, bench.sql_calls)
             try:
-                yield Bench(name=name, app=app, clock=clock, database=database)
+                yield bench
             finally:
                 await app.close()
                 if ports.seat_updates is not None and client is not None:

@@ -114,6 +114,7 @@ async def _measure(
     else:
         label = f"steady {bench.name} {rate:.0f}/s"
         setting = {"mode": "open", "rate": round(rate or 0)}
+    before = await bench.round_trips()
     with options.progress(len(plan), label) as bar:
         if concurrency is not None:
             elapsed = await closed_loop(
@@ -122,6 +123,12 @@ async def _measure(
         else:
             elapsed = await open_loop(book, count=len(plan), rate=rate or 1.0, progress=bar)
     setting["shows"] = len(show_ids)
+    spent = await bench.round_trips()
+    spent.subtract(before)
+    # Totals over the setting; divided by "confirmed" they are the round trips of one booking.
+    for name in ("statements", "commits", "rollbacks", "redis_commands"):
+        if name in spent:
+            recorder.count(f"round_trips_{name}", spent[name])
     return recorder.figure(
         "steady", bench.name, elapsed=elapsed, setting=setting, rates={"confirmed": "confirmed"}
     )
