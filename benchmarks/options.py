@@ -22,15 +22,18 @@ BACKENDS = ("memory", "sqlite", "mariadb", "hybrid", "cluster")
 MariaDB for holds and sales; Redis holds + MariaDB sales (the hybrid); the hybrid with a
 three-master Redis Cluster that the run starts."""
 
+_MARIADB = "mysql+asyncmy://root@127.0.0.1:3306"
+_REDIS = "redis://127.0.0.1:6379/0"
+
 
 @frozen(kw_only=True)
 class ServiceUrls:
     """Where the servers are.  The benchmarks make their own databases, keys and clusters and
     remove them afterwards."""
 
-    mariadb: str = "mysql+asyncmy://root@127.0.0.1:3306"
+    mariadb: str = _MARIADB
     """A MariaDB server URL without a database: each run creates and drops its own."""
-    redis: str = "redis://127.0.0.1:6379/0"
+    redis: str = _REDIS
     cluster: str | None = None
     """A Redis Cluster URL (``redis+cluster://``); ``python -m benchmarks`` starts one for the
     run when the ``cluster`` backend is asked for and none is given."""
@@ -43,8 +46,8 @@ class ServiceUrls:
         """Defaults, overridden by ``BOOKMYSHOW_BENCH_MARIADB_URL``, ``BOOKMYSHOW_REDIS_URL``
         ``BOOKMYSHOW_REDIS_CLUSTER_URL`` and ``BOOKMYSHOW_ES_URL``."""
         return cls(
-            mariadb=os.environ.get("BOOKMYSHOW_BENCH_MARIADB_URL", cls.mariadb).rstrip("/"),
-            redis=os.environ.get("BOOKMYSHOW_REDIS_URL", "").strip() or cls.redis,
+            mariadb=os.environ.get("BOOKMYSHOW_BENCH_MARIADB_URL", _MARIADB).rstrip("/"),
+            redis=os.environ.get("BOOKMYSHOW_REDIS_URL", "").strip() or _REDIS,
             cluster=os.environ.get("BOOKMYSHOW_REDIS_CLUSTER_URL", "").strip() or None,
             elasticsearch=os.environ.get("BOOKMYSHOW_ES_URL", "").strip() or None,
         )
