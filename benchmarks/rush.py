@@ -182,7 +182,12 @@ async def run_backend(options: Options, backend: str, size: RushSize) -> Figure:
             "rush",
             backend,
             elapsed=running,
-            setting={"mode": "closed", "buyers": size.buyers, "concurrency": size.concurrency},
+            setting={
+                "mode": "closed",
+                "buyers": size.buyers,
+                "waves": size.waves,
+                "concurrency": size.concurrency,
+            },
             rates={"holds": "held", "confirmed": "confirmed"},
         )
 
