@@ -162,9 +162,15 @@ class BookingRepository(Protocol):
         ...
 
     async def of_show(
-        self, show_id: str, *, statuses: Collection[BookingStatus] | None = None
+        self,
+        show_id: str,
+        *,
+        statuses: Collection[BookingStatus] | None = None,
+        hold_id: str | None = None,
     ) -> Sequence[Booking]:
-        """Bookings of the show, optionally only in ``statuses``, oldest first."""
+        """Bookings of the show, optionally only in ``statuses`` and only those made from the
+        hold ``hold_id``, oldest first.  Filter in the store: a blockbuster show has thousands
+        of bookings, and checkout asks for the few of one hold."""
         ...
 
     async def with_status(

@@ -492,9 +492,10 @@ class Bookings:
 
     @staticmethod
     async def _check_no_open_booking(uow: UnitOfWork, hold: Hold) -> None:
-        for other in await uow.bookings.of_show(hold.show_id, statuses=LIVE_STATUSES):
-            if other.hold_id == hold.hold_id:
-                raise HoldInCheckout(hold_id=hold.hold_id, booking_id=other.booking_id)
+        for other in await uow.bookings.of_show(
+            hold.show_id, statuses=LIVE_STATUSES, hold_id=hold.hold_id
+        ):
+            raise HoldInCheckout(hold_id=hold.hold_id, booking_id=other.booking_id)
 
     async def _price(
         self, actor: Principal, hold: Hold, coupon_code: str | None, now: datetime

@@ -343,17 +343,25 @@ class MemoryBookingRepository:
         return _oldest_first(rows)[::-1]
 
     async def of_show(
-        self, show_id: str, *, statuses: Collection[BookingStatus] | None = None
+        self,
+        show_id: str,
+        *,
+        statuses: Collection[BookingStatus] | None = None,
+        hold_id: str | None = None,
     ) -> Sequence[Booking]:
-        """Bookings of the show, optionally only in ``statuses``, oldest first."""
+        """Bookings of the show, optionally only in ``statuses`` and of the hold ``hold_id``,
+        oldest first."""
         key = require_text(show_id, "show_id")
+        hold = None if hold_id is None else require_text(hold_id, "hold_id")
         wanted = None if statuses is None else _statuses(statuses)
         await _io()
         rows = self._tx.select(
             self._table,
             group="show",
             values=(key,),
-            where=lambda b: wanted is None or b.status in wanted,
+            where=lambda b: (
+                (wanted is None or b.status in wanted) and (hold is None or b.hold_id == hold)
+            ),
         )
         return _oldest_first(rows)
 

@@ -594,12 +594,19 @@ class SqlBookingRepository:
         )
 
     async def of_show(
-        self, show_id: str, *, statuses: Collection[BookingStatus] | None = None
+        self,
+        show_id: str,
+        *,
+        statuses: Collection[BookingStatus] | None = None,
+        hold_id: str | None = None,
     ) -> Sequence[Booking]:
-        """Bookings of the show, optionally only in ``statuses``, oldest first."""
+        """Bookings of the show, optionally only in ``statuses`` and of the hold ``hold_id``,
+        oldest first."""
         table = schema.bookings
         key = require_text(show_id, "show_id")
         where: ColumnElement[bool] = table.c.show_id == key
+        if hold_id is not None:
+            where = where & (table.c.hold_id == require_text(hold_id, "hold_id"))
         if statuses is not None:
             where = where & table.c.status.in_(sorted(s.value for s in _statuses(statuses)))
         return await self._store.load(where, order_by=(table.c.created_at, table.c.booking_id))

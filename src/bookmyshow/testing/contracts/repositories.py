@@ -33,6 +33,7 @@ from hypothesis import strategies as st
 
 from bookmyshow.domain.booking import (
     BOOKING_CODE_SPACE,
+    LIVE_STATUSES,
     Booking,
     BookingStatus,
     CancelReason,
@@ -894,7 +895,8 @@ class BookingRepositoryContract(UnitOfWorkSuite):
     async def test_listings_order_and_filter(
         self, uow_factory: UnitOfWorkFactory, ids: UniqueIds
     ) -> None:
-        """of_user() is newest first; of_show() and with_status() are oldest first and filter."""
+        """of_user() is newest first; of_show() and with_status() are oldest first and filter
+        (of_show by status and by hold)."""
         world, user, other = sample_world(ids), sample_user(ids("user")), sample_user(ids("user"))
         hour = timedelta(hours=1)
         made = [
@@ -930,6 +932,17 @@ class BookingRepositoryContract(UnitOfWorkSuite):
             assert list(
                 await uow.bookings.of_show(world.show.show_id, statuses=[BookingStatus.CONFIRMED])
             ) == [made[0]]
+            # Each sample booking has a hold of its own: the filter finds exactly that one.
+            assert list(
+                await uow.bookings.of_show(world.show.show_id, hold_id=made[2].hold_id)
+            ) == [made[2]]
+            assert (
+                await uow.bookings.of_show(
+                    world.show.show_id, statuses=LIVE_STATUSES, hold_id=made[0].hold_id
+                )
+                == []
+            )
+            assert await uow.bookings.of_show(world.show.show_id, hold_id=ids("hold")) == []
             waiting = [b for b in await uow.bookings.with_status([pending]) if b.booking_id in mine]
             assert waiting == [made[1], made[3], theirs]
             # made[1] is due at T0-10h+15m, made[3] at T0-9h+15m: only the first is due before.
