@@ -125,8 +125,7 @@ class Bookings:
 
         Raises ``NotFound`` and ``PermissionDenied``.
         """
-        booking = await load_booking(self._ports, booking_id)
-        await self._authorize(actor, Action.VIEW_BOOKING, booking)
+        booking, _ = await self._load_authorized(actor, Action.VIEW_BOOKING, booking_id)
         return booking
 
     async def ticket(self, actor: Principal, booking_id: str) -> Ticket:
@@ -294,8 +293,7 @@ class Bookings:
         check_idempotency_key(idempotency_key)
         if not isinstance(payment_method, str) or not payment_method:
             raise InvalidInput(field="payment_method", reason="must be a non-empty string")
-        booking = await load_booking(self._ports, booking_id)
-        show = await self._authorize(actor, Action.MANAGE_BOOKING, booking)
+        booking, show = await self._load_authorized(actor, Action.MANAGE_BOOKING, booking_id)
         key = f"pay-{_digest(actor.user_id, idempotency_key)}"
         begun = await self._ports.idempotency.begin(key, _digest(booking_id, payment_method))
         if isinstance(begun, Completed):
@@ -378,8 +376,7 @@ class Bookings:
         Raises ``NotCancellable`` (not confirmed, a non-cancellable coupon, too late),
         ``PermissionDenied``, ``NotFound``.
         """
-        booking = await load_booking(self._ports, booking_id)
-        show = await self._authorize(actor, Action.MANAGE_BOOKING, booking)
+        booking, show = await self._load_authorized(actor, Action.MANAGE_BOOKING, booking_id)
         return self._decide(booking, show, self._ports.clock.now())
 
     async def cancel(self, actor: Principal, booking_id: str) -> Booking:
@@ -387,8 +384,7 @@ class Bookings:
         sent.  Returns the booking (``REFUNDED`` once the gateway accepted the refund, else
         ``CANCELLED`` with the refund retried later).  Raises like :meth:`cancellation_preview`.
         """
-        booking = await load_booking(self._ports, booking_id)
-        await self._authorize(actor, Action.MANAGE_BOOKING, booking)
+        await self._load_authorized(actor, Action.MANAGE_BOOKING, booking_id)
         now = self._ports.clock.now()
 
         async def step(uow: UnitOfWork) -> Booking:
@@ -451,8 +447,26 @@ class Bookings:
 
     # -- helpers ---------------------------------------------------------------------------------
 
+    async def _load_authorized(
+        self, actor: Principal, action: Action, booking_id: str
+    ) -> tuple[Booking, Show]:
+        """The booking and its show, read in one unit, once ``actor`` may do ``action``."""
+
+        async def read(uow: UnitOfWork) -> tuple[Booking, Show]:
+            booking = await uow.bookings.get(booking_id)
+            return booking, await uow.shows.get(booking.show_id)
+
+        booking, show = await read_unit(self._ports, read)
+        self._require(actor, action, booking, show)
+        return booking, show
+
     async def _authorize(self, actor: Principal, action: Action, booking: Booking) -> Show:
         show = await load_show(self._ports, booking.show_id)
+        self._require(actor, action, booking, show)
+        return show
+
+    @staticmethod
+    def _require(actor: Principal, action: Action, booking: Booking, show: Show) -> None:
         require(
             actor,
             action,
@@ -463,7 +477,6 @@ class Bookings:
                 theater_id=show.theater_id,
             ),
         )
-        return show
 
     async def _by_key(self, user_id: str, key: str) -> Booking | None:
         async def read(uow: UnitOfWork) -> Booking | None:
