@@ -202,9 +202,8 @@ class Bookings:
             return self._same_checkout(existing, show_id, hold_id, coupon_code, idempotency_key)
         now = self._ports.clock.now()
         hold = await self._own_hold(actor, show_id, hold_id, now)
-        priced, coupon = await self._price(actor, hold, coupon_code, now)
         try:
-            await read_unit(self._ports, lambda uow: self._check_no_open_booking(uow, hold))
+            priced, coupon = await self._price(actor, hold, coupon_code, now, checking_out=True)
         except HoldInCheckout:
             # A concurrent retry of this very checkout may have committed since we looked.
             found = await self._by_key(actor.user_id, idempotency_key)
@@ -511,8 +510,17 @@ class Bookings:
             raise HoldInCheckout(hold_id=hold.hold_id, booking_id=other.booking_id)
 
     async def _price(
-        self, actor: Principal, hold: Hold, coupon_code: str | None, now: datetime
+        self,
+        actor: Principal,
+        hold: Hold,
+        coupon_code: str | None,
+        now: datetime,
+        *,
+        checking_out: bool = False,
     ) -> tuple[Quote, Coupon | None]:
+        """The hold's quote and coupon; ``checking_out`` also refuses a hold that already has
+        an open booking (:class:`HoldInCheckout`), in the same read."""
+
         async def read(uow: UnitOfWork) -> tuple[Show, Theater, SeatLayout, Coupon | None]:
             show = await uow.shows.get(hold.show_id)
             if show.is_cancelled:
@@ -522,6 +530,9 @@ class Bookings:
             theater = await uow.venues.get_theater(show.theater_id)
             layout = (await uow.venues.get_screen(show.screen_id)).layout
             coupon = None if coupon_code is None else await self._coupon(uow, coupon_code)
+            if checking_out:
+                # Early, before a coupon use is counted; the write unit checks again.
+                await self._check_no_open_booking(uow, hold)
             return show, theater, layout, coupon
 
         show, theater, layout, coupon = await read_unit(self._ports, read)
