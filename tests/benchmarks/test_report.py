@@ -365,3 +365,15 @@ async def test_description_names_the_checkout_and_load(key: str) -> None:
         mariadb=f"mysql+asyncmy://root@127.0.0.1:{port}", redis=f"redis://127.0.0.1:{port}/0"
     )
     assert key in await describe(Options(services=services, show_progress=False))
+
+
+def test_search_target_judges_single_queries_and_open_loops_not_queues() -> None:
+    """A closed loop of 16 concurrent queries (a queue on a synchronous engine) does not decide
+    the search target; one query at a time and an open loop at a stated rate do."""
+    queued = search("engine", p99=150.0)
+    queued.setting["concurrency"] = 16
+    alone = search("engine", p99=8.0)
+    assert verdict_of(verdicts(a_run([queued, alone])), "Search p99") == "met"
+    slow_open = search("engine", p99=40.0)
+    slow_open.setting = {"mode": "open", "rate": 200, "movies": 58_788, "layer": "engine"}
+    assert verdict_of(verdicts(a_run([queued, alone, slow_open])), "Search p99") == "missed"
