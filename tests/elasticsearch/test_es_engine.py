@@ -332,3 +332,18 @@ async def test_drop_alias_deletes_every_index(engine_factory: EngineFactory) -> 
         assert await engine.indices() == ()
         every = await engine.client.indices.get(index=f"{engine.alias}-*")
         assert dict(every.body) == {}
+
+
+async def test_connect_gives_each_node_a_pool_for_a_busy_server() -> None:
+    """connect() pools 64 connections per node unless told otherwise (the client's own default
+    of 10 starves concurrent searches)."""
+    engine = connect("http://127.0.0.1:9")
+    own = connect("http://127.0.0.1:9", connections_per_node=5)
+    try:
+        [node] = engine.client.transport.node_pool.all()
+        [small] = own.client.transport.node_pool.all()
+        assert node.config.connections_per_node == 64
+        assert small.config.connections_per_node == 5
+    finally:
+        await engine.close()
+        await own.close()
