@@ -6,8 +6,9 @@ cities, a week of shows), with rate limits off and a JWT secret; on ``hybrid`` i
 fresh MariaDB database (``--demo`` migrates and seeds it) and a fresh Redis key namespace, both
 removed afterwards.  Once ``/ready`` answers, the load generator
 (:mod:`benchmarks.http_load`) runs in a process of its own — registering customers through the
-API, then an open-loop phase at a stated request rate and a closed-loop phase at saturation —
-and prints its samples as JSON, which become one :class:`~benchmarks.measure.Figure` per
+API, then an open-loop phase at the stated request rate (500/s, the target's), a closed-loop
+phase at saturation, and an open-loop phase at 70% of the request rate that saturation reached
+— and prints its samples as JSON, which become one :class:`~benchmarks.measure.Figure` per
 phase.  The server is stopped with SIGTERM.
 
 Server and generator share the machine's cores; each figure's notes say how much CPU each of
@@ -66,6 +67,8 @@ class HttpSize:
     open_seconds: float
     closed_concurrency: int
     closed_visits: int
+    relative_rate: float = 0.7
+    """A last open loop runs at this fraction of the closed loop's request rate."""
 
     @classmethod
     def of(cls, options: Options) -> HttpSize:
@@ -255,6 +258,8 @@ async def _generate(url: str, pid: int, size: HttpSize, options: Options) -> dic
         str(size.closed_concurrency),
         "--closed-visits",
         str(size.closed_visits),
+        "--relative-rate",
+        str(size.relative_rate),
         "--seed",
         str(options.seed),
         "--server-pid",
@@ -308,8 +313,16 @@ def _figure(backend: str, phase: dict[str, Any], result: dict[str, Any]) -> Figu
         f"{phase['start_lag_p99_ms']:.1f} ms late (p99)"
     )
     if phase["setting"]["mode"] == "open":
+        share = phase.get("of_saturation")
         figure.notes.append(
-            f"asked {phase['setting']['rate']:g} requests/s, served "
-            f"{figure.throughput.get('requests', 0.0):.0f}/s over {elapsed:.1f} s"
+            f"asked {phase['setting']['rate']:g} requests/s"
+            + (
+                ""
+                if share is None
+                else f" ({share:.0%} of what the closed loop reached just before)"
+            )
+            + f", served {figure.throughput.get('requests', 0.0):.0f}/s over {elapsed:.1f} s"
         )
+    if not phase.get("settled_before", True):
+        figure.notes.append("the server was still busy with the previous phase when this began")
     return figure

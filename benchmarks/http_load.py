@@ -1,7 +1,8 @@
 """The HTTP scenario's load generator, run in a process of its own against a running app server.
 
     python -m benchmarks.http_load --url http://127.0.0.1:8000 --customers 48 \\
-        --open-rate 500 --open-seconds 25 --closed-concurrency 64 --closed-visits 4000
+        --open-rate 500 --open-seconds 25 --closed-concurrency 64 --closed-visits 4000 \\
+        --relative-rate 0.7
 
 (always with ``-m`` from the repository root: run as a file, ``benchmarks/`` would come first on
 the path and its ``http`` module would hide the standard library's.)
@@ -21,7 +22,11 @@ visits, then plays two phases of *visits*, each visit one of:
 Shows are picked from the listings, a share of them from the soonest day's ("hot") shows.  The
 open-loop phase starts visits at ``rate / REQUESTS_PER_VISIT`` per second (so that requests
 arrive at about ``--open-rate`` per second) and times each visit's first request from its
-*scheduled* start; the closed-loop phase keeps ``--closed-concurrency`` visits in flight.
+*scheduled* start; the closed-loop phase keeps ``--closed-concurrency`` visits in flight; with
+``--relative-rate F`` a last open-loop phase runs at F times the request rate the closed loop
+reached (the latency of a server that is busy but not overloaded).  Before each phase the
+generator waits for the server's CPU to go quiet: after an overload it is still working through
+requests whose clients gave up.
 
 Latency is recorded per request kind (``search``, ``listings``, ``seat_map``, ``booking``; the
 booking steps also as ``hold``, ``checkout``, ``pay``), over every request (``all``), and per
@@ -108,6 +113,7 @@ _CLOSING_MARGIN: Final = timedelta(hours=2)
 _SETUP_CONCURRENCY: Final = 4
 """Registrations and log-ins in flight (each hashes a password on the server, ~0.4 s)."""
 _WARMUP_VISITS: Final = 40
+_SETTLE_TIMEOUT_S: Final = 180.0
 _TIMEOUT_S: Final = 10.0
 """A request unanswered this long counts as a timeout."""
 
@@ -407,21 +413,13 @@ class Load:
         await self._ok(recorder, ["search"], "GET", path, since=scheduled, params=params)
 
     async def _book(self, recorder: Recorder, scheduled: float) -> None:
-        """A booking visit by a customer who is not booking already (people book one thing at
-        a time; the library refuses a customer's simultaneous checkouts with 409 ``conflict``).
-        Waiting for a free customer is counted as ``customer_waits``."""
-        try:
-            customer = self._free.get_nowait()
-        except asyncio.QueueEmpty:
-            recorder.count("customer_waits")
-            customer = await self._free.get()
-        try:
-            await self._book_as(customer, recorder, scheduled)
-        finally:
-            self._free.put_nowait(customer)
+        """Seat map, hold, checkout, pay: counted ``confirmed`` when the booking is.
 
-    async def _book_as(self, customer: Customer, recorder: Recorder, scheduled: float) -> None:
-        """Seat map, hold, checkout, pay: counted ``confirmed`` when the booking is."""
+        The seat map is read before the visitor signs in; the rest is done by a customer who
+        is not booking already (people book one thing at a time, and the library answers a
+        customer's simultaneous checkouts with 409 ``conflict`` once its retries run out).
+        Waiting for a free customer is counted as ``customer_waits``; it shows only in
+        ``booking_flow``."""
         show = self._show()
         count: int = _pick(self.rng, _SEAT_COUNTS)
         seat_map = await self._ok(
@@ -434,6 +432,24 @@ class Load:
         )
         ask: dict[str, object] = {"seats": seats} if seats else {"best_available": {"count": count}}
         recorder.count("best_available" if not seats else "chosen_seats")
+        try:
+            customer = self._free.get_nowait()
+        except asyncio.QueueEmpty:
+            recorder.count("customer_waits")
+            customer = await self._free.get()
+        try:
+            await self._hold_and_pay(customer, show, ask, recorder, scheduled)
+        finally:
+            self._free.put_nowait(customer)
+
+    async def _hold_and_pay(
+        self,
+        customer: Customer,
+        show: Show,
+        ask: dict[str, object],
+        recorder: Recorder,
+        scheduled: float,
+    ) -> None:
         status, hold = await self._call(
             recorder,
             ["booking", "hold"],
@@ -531,8 +547,42 @@ async def _phase(
     }
 
 
+async def _settle(server_pid: int | None) -> bool:
+    """Wait until the server is idle (below a tenth of a core for half a second) and tell
+    whether it got there.  After an overloaded phase it is still answering requests whose
+    clients gave up; the next phase must not pay for them."""
+    if _process_cpu_seconds(server_pid) is None:
+        await asyncio.sleep(1.0)
+        return True
+    deadline = time.monotonic() + _SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        before = _process_cpu_seconds(server_pid) or 0.0
+        await asyncio.sleep(0.5)
+        if (_process_cpu_seconds(server_pid) or 0.0) - before < 0.05:
+            return True
+    return False
+
+
+async def _open_phase(
+    load: Load, options: Options, rate: float, seconds: float, server_pid: int | None
+) -> dict[str, Any]:
+    visits = max(1, round(rate * seconds / REQUESTS_PER_VISIT))
+    bar = options.progress(visits, f"http: open {rate:g} req/s")
+    try:
+        return await _phase(
+            load,
+            {"mode": "open", "rate": rate},
+            lambda job: open_loop(job, count=visits, rate=rate / REQUESTS_PER_VISIT, progress=bar),
+            server_pid,
+        )
+    finally:
+        bar.close()
+
+
 async def generate(args: argparse.Namespace) -> dict[str, Any]:
-    """Prepare, warm up, then the open-loop phase and the closed-loop phase."""
+    """Prepare and warm up; then the open-loop phase at ``--open-rate``, the closed-loop phase,
+    and (with ``--relative-rate F``) an open-loop phase at F times the request rate the
+    closed loop reached.  The server is let settle before each phase."""
     options = Options(show_progress=args.progress)
     pool = max(args.closed_concurrency, args.connections)
     connector = aiohttp.TCPConnector(limit=pool, limit_per_host=pool)
@@ -551,50 +601,45 @@ async def generate(args: argparse.Namespace) -> dict[str, Any]:
             concurrency=_SETUP_CONCURRENCY,
         )
         setup_s = time.perf_counter() - setup_started
-        phases = []
 
-        visits = max(1, round(args.open_rate * args.open_seconds / REQUESTS_PER_VISIT))
-        bar = options.progress(visits, f"http: open {args.open_rate:g} req/s")
-        try:
-            phases.append(
-                await _phase(
-                    load,
-                    {"mode": "open", "rate": args.open_rate},
-                    lambda job: open_loop(
-                        job,
-                        count=visits,
-                        rate=args.open_rate / REQUESTS_PER_VISIT,
-                        progress=bar,
-                    ),
-                    args.server_pid,
-                )
-            )
-        finally:
-            bar.close()
+        settled = await _settle(args.server_pid)
+        phases = [
+            await _open_phase(load, options, args.open_rate, args.open_seconds, args.server_pid)
+        ]
+        phases[0]["settled_before"] = settled
         # Warm-up failures belong to the run: they are reported with the first phase.
         phases[0]["counters"]["errors"] = (
             phases[0]["counters"].get("errors", 0) + warm.counters["errors"]
         )
         phases[0]["errors"] = [*warm.errors, *phases[0]["errors"]][:5]
-        await asyncio.sleep(1.0)
 
+        settled = await _settle(args.server_pid)
         bar = options.progress(args.closed_visits, f"http: closed x{args.closed_concurrency}")
         try:
-            phases.append(
-                await _phase(
-                    load,
-                    {"mode": "closed", "concurrency": args.closed_concurrency},
-                    lambda job: closed_loop(
-                        job,
-                        count=args.closed_visits,
-                        concurrency=args.closed_concurrency,
-                        progress=bar,
-                    ),
-                    args.server_pid,
-                )
+            closed = await _phase(
+                load,
+                {"mode": "closed", "concurrency": args.closed_concurrency},
+                lambda job: closed_loop(
+                    job,
+                    count=args.closed_visits,
+                    concurrency=args.closed_concurrency,
+                    progress=bar,
+                ),
+                args.server_pid,
             )
         finally:
             bar.close()
+        closed["settled_before"] = settled
+        phases.append(closed)
+
+        saturation = closed["counters"].get("answered", 0) / max(closed["elapsed_s"], 1e-9)
+        if args.relative_rate > 0 and saturation > 0:
+            settled = await _settle(args.server_pid)
+            rate = float(max(1, round(saturation * args.relative_rate)))
+            relative = await _open_phase(load, options, rate, args.open_seconds, args.server_pid)
+            relative["settled_before"] = settled
+            relative["of_saturation"] = args.relative_rate
+            phases.append(relative)
     return {
         "customers": len(load.customers),
         "shows": len(load.catalog.shows),
@@ -616,6 +661,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--closed-concurrency", type=int, default=64)
     parser.add_argument("--closed-visits", type=int, default=4000)
     parser.add_argument(
+        "--relative-rate",
+        type=float,
+        default=0.0,
+        help="then an open loop at this fraction of the closed loop's request rate (0: none)",
+    )
+    parser.add_argument(
         "--connections", type=int, default=256, help="HTTP connection pool size (at least)"
     )
     parser.add_argument("--seed", type=int, default=7)
@@ -628,7 +679,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the load and print one JSON document: ``customers``, ``shows``, ``setup_s`` and
     ``phases`` — each with ``setting``, ``elapsed_s``, ``visits``, ``samples`` (seconds by
     kind), ``counters``, ``errors``, ``generator_cpu`` and ``server_cpu`` (cores used on
-    average) and ``start_lag_p99_ms`` (how late the generator started visits)."""
+    average), ``start_lag_p99_ms`` (how late the generator started visits), ``settled_before``
+    (whether the server was idle when it began) and, for the relative phase,
+    ``of_saturation``."""
     args = _parser().parse_args(argv)
     result = asyncio.run(generate(args))
     json.dump(result, sys.stdout)
