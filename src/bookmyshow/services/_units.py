@@ -8,7 +8,9 @@ reads, up to :attr:`~bookmyshow.services.context.Policies.unit_attempts` times.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -23,6 +25,8 @@ __all__ = ["CONCURRENT_UPDATE", "in_unit", "lagging_read", "publish", "read_unit
 T = TypeVar("T")
 
 CONCURRENT_UPDATE = "concurrent_update"
+_BACKOFF_S = 0.002
+"""The longest pause before a unit's second attempt, in seconds; the n-th waits up to n times it."""
 
 _log = logging.getLogger("bookmyshow.services")
 
@@ -48,8 +52,9 @@ async def in_unit(
     """Run ``step`` in a fresh unit, commit, publish the unit's events, and return its result.
 
     ``step`` must not commit.  It is run again in a new unit when the commit (or a read for
-    update) raises ``Conflict(what="concurrent_update")``, at most ``policies.unit_attempts``
-    times in all; every other error rolls the unit back and propagates.
+    update) raises ``Conflict(what="concurrent_update")``, after a short random pause that grows
+    with each attempt, at most ``policies.unit_attempts`` times in all; every other error rolls
+    the unit back and propagates.
     """
     attempt = 1
     while True:
@@ -60,6 +65,9 @@ async def in_unit(
         except Conflict as exc:
             if exc.what != CONCURRENT_UPDATE or attempt >= policies.unit_attempts:
                 raise
+            # Racers that re-run at once collide again (a customer's two checkouts at 500
+            # requests/s used up every attempt): wait a random, growing moment first.
+            await asyncio.sleep(_BACKOFF_S * attempt * random.random())
             attempt += 1
             continue
         await publish(ports, uow.committed_events())
