@@ -304,17 +304,18 @@ async def test_results_equal_the_brute_force_reference(data: st.DataObject) -> N
         assert await engine.search(query) == reference(catalog, query)
 
 
-@pytest.mark.parametrize("share", [0, 10**9], ids=["gathered", "ordered"])
+@pytest.mark.parametrize("cost", [0, 10**9], ids=["gathered", "ordered"])
 @given(data=st.data(), page_size=st.integers(1, 3))
 async def test_cursor_and_offset_walks_visit_every_hit_once_in_order(
-    share: int, data: st.DataObject, page_size: int
+    cost: int, data: st.DataObject, page_size: int
 ) -> None:
     """Following next_cursor, or stepping the offset, lists every hit exactly once, in order,
     whether the page is taken from the gathered hits or read off the ordered keys."""
     catalog = data.draw(catalogs())
     engine = await engine_with(catalog)
     word = data.draw(st.sampled_from(words_of(catalog)))
-    with patch.object(memory_search, "_SCAN_SHARE", share):
+    # A gathering cost of 0 never walks; a huge one always walks, and never gives up.
+    with patch.object(memory_search, "_GATHER_COST", cost):
         for query in (data.draw(queries(catalog)), SearchQuery(text=word)):
             await _walk(engine, catalog, query, page_size)
 

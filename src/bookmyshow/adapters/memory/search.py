@@ -9,26 +9,33 @@ for a query:
 * a vocabulary of every indexed token, bucketed by length, from which a query term's fuzzy
   variants are found with rapidfuzz (only buckets within the term's fuzziness of its length can
   hold a variant); expansions are cached per term until the vocabulary changes;
-* filter indexes: folded genre, folded language, status, and show city, local date and format
-  to the movies that have them, plus each movie's shows for the one-show-satisfies-all check.
+* filter indexes: folded genre, folded language, status (with the unions of several statuses
+  kept up to date once asked for), rating (one bucket per distinct rating, in order), and shows
+  by every combination of city, local date and format — so "one show in that city, on one of
+  those days, in one of those formats" is a union of index entries, not a look at each movie.
 
 A query's candidates are the movies every term matches (the postings of its exact and fuzzy
-tokens over all fields), intersected, smallest first, with the filter indexes; only they are
-scored, from the postings, and only the page is ordered (``heapq.nsmallest``).
+tokens over all fields), intersected, smallest first, with the filter indexes; the rating bound
+takes whichever of its buckets above, its buckets below, or a look at each candidate is cheapest.
+Only the hits are scored, from the postings, and only the page is ordered: with a heap over the
+hits' keys, or by walking the catalog's pre-sorted keys when the hits are dense enough that the
+page is found after a few keys.  Facets of queries without text, which count large hit sets, are
+cached until the next write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import heapq
+import html
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
-from itertools import islice
 from typing import Any, Final, TypeVar
 
 from attrs import evolve, frozen
@@ -43,6 +50,7 @@ from bookmyshow.domain.search import (
     FUZZY_WEIGHT,
     MAX_SUGGESTIONS,
     PHRASE_WEIGHT,
+    DateRange,
     Facet,
     FacetCount,
     MovieDocument,
@@ -54,11 +62,12 @@ from bookmyshow.domain.search import (
     Suggestion,
     analyze,
     decode_cursor,
+    edit_distance,
     encode_cursor,
     fold,
     fuzziness,
-    highlight,
     sort_key,
+    token_spans,
 )
 from bookmyshow.domain.validation import instances, require_count, require_instance
 from bookmyshow.ports.errors import NotFound
@@ -68,6 +77,9 @@ __all__ = ["MemoryMovieSearch"]
 _K = TypeVar("_K")
 _Key = tuple[Any, ...]
 _Fields = Mapping[str, tuple[tuple[str, ...], ...]]
+_ShowKey = tuple[str | None, date | None, Format | None]
+"""A show's city, date and format with any of them left out (``None``): an entry of the show
+index holds the movies with a show matching every part that is not ``None``."""
 
 _MAX_PREFIX_LENGTH: Final = 100
 _SUGGESTED: Final = frozenset({MovieStatus.ACTIVE, MovieStatus.COMING_SOON})
@@ -75,13 +87,29 @@ _ALL_STATUSES: Final = frozenset(MovieStatus)
 _EXPANSION_CACHE_SIZE: Final = 4096
 _BULK: Final = 256
 """Batches larger than this drop the ordered key lists (rebuilt by the next search)."""
-_SCAN_SHARE: Final = 4
-"""Pages of hits that are at least 1/4 of the catalog are read off the ordered keys."""
+_GATHER_COST: Final = 2
+"""Reading a hit's key into the heap costs about this many times a step of a walk down the
+ordered keys (a membership test).  Hits spread over the order put the page's ``count`` keys
+about ``count * movies / hits`` steps down, so the walk is taken when that is at most
+``_GATHER_COST * hits``, and given up for the heap when it reads that many keys without
+completing the page (hits bunched at the far end of the order)."""
+_CHECK_COST: Final = 6
+"""Comparing one candidate's rating with the bound (a dict look-up and a ``Decimal``
+comparison) costs about this many times adding or testing one member of a set."""
+_RATING_BUCKETS: Final = 512
+"""With more distinct ratings than this, summing bucket sizes per query is not worth it: the
+bound is checked on each candidate."""
+_FACET_CACHE_SIZE: Final = 256
+_FACET_CACHE_MIN: Final = 1024
+"""Facets of a text-less query with at least this many hits are cached until the next write;
+smaller hit sets are counted faster than a cache would be churned."""
+_HIGHLIGHT_CACHE_SIZE: Final = 8192
 # A position packs (sequence, offset) into one int: the next token of the same sequence is the
 # position plus one, and no sequence holds 2**32 tokens.
 _SEQUENCE_SHIFT: Final = 32
 _FIELDS_BY_BOOST: Final = tuple(sorted(FIELD_BOOSTS.items(), key=lambda item: -item[1]))
 _EMPTY: Final[frozenset[str]] = frozenset()
+_ANY: Final[tuple[None]] = (None,)
 
 
 @frozen(kw_only=True)
@@ -92,19 +120,25 @@ class _Entry:
     fields: _Fields
     genres: frozenset[str]
     languages: frozenset[str]
-    cities: frozenset[str]
-    dates: frozenset[date]
-    formats: frozenset[Format]
     suggest_key: tuple[int, str, str]
 
 
-def _show_sets(shows: Iterable[ShowFact]) -> dict[str, Any]:
-    shows = tuple(shows)
-    return {
-        "cities": frozenset(s.city_id for s in shows),
-        "dates": frozenset(s.date for s in shows),
-        "formats": frozenset(s.format for s in shows),
-    }
+def _show_keys(shows: Iterable[ShowFact]) -> list[_ShowKey]:
+    """The keys of the show index that the shows match: each show's city, date and format, with
+    every combination of them left out but all three (repeated when shows share them)."""
+    keys: list[_ShowKey] = []
+    for show in shows:
+        city, day, kind = show.city_id, show.date, show.format
+        keys += (
+            (city, day, kind),
+            (city, day, None),
+            (city, None, kind),
+            (None, day, kind),
+            (city, None, None),
+            (None, day, None),
+            (None, None, kind),
+        )
+    return keys
 
 
 def _entry(document: MovieDocument) -> _Entry:
@@ -114,7 +148,6 @@ def _entry(document: MovieDocument) -> _Entry:
         genres=frozenset(_fold_label(g) for g in document.genres),
         languages=frozenset(_fold_label(lang) for lang in document.languages),
         suggest_key=(-document.popularity, fold(document.title), document.movie_id),
-        **_show_sets(document.shows),
     )
 
 
@@ -122,6 +155,12 @@ def _entry(document: MovieDocument) -> _Entry:
 def _fold_label(value: str) -> str:
     # Genres and languages are few values repeated over every movie: fold each once.
     return fold(value)
+
+
+@lru_cache(maxsize=_HIGHLIGHT_CACHE_SIZE)
+def _title_spans(title: str) -> tuple[tuple[int, int, str], ...]:
+    # token_spans reads the title character by character; popular titles are highlighted often.
+    return token_spans(title)
 
 
 def _positions(sequences: Sequence[Sequence[str]]) -> dict[str, list[int]]:
@@ -157,24 +196,73 @@ def _discard(index: dict[_K, set[str]], key: _K, movie_id: str) -> None:
 
 def _union(index: Mapping[_K, set[str]], keys: Iterable[_K]) -> AbstractSet[str]:
     groups = [index[key] for key in keys if key in index]
+    return _merged(groups)
+
+
+def _merged(groups: Sequence[AbstractSet[str]]) -> AbstractSet[str]:
     if len(groups) == 1:
         return groups[0]  # read only: no copy needed
     return set().union(*groups)
 
 
-def _intersect(groups: list[AbstractSet[str]]) -> set[str]:
+def _intersect(groups: list[AbstractSet[str]]) -> AbstractSet[str]:
+    """The movies in every group; one group is given back as it is (to be read only)."""
+    if len(groups) == 1:
+        return groups[0]
     groups.sort(key=len)
-    result = set(groups[0])
-    for group in groups[1:]:
+    # & makes a new set by walking the smaller side: no copy of the smallest group first.
+    first = groups[0] & groups[1]
+    result = first if isinstance(first, set) else set(first)
+    for group in groups[2:]:
         if not result:
             break
         result &= group
     return result
 
 
+def _days(dates: DateRange | None) -> Sequence[date | None]:
+    if dates is None:
+        return _ANY
+    # At most 367 days; a day without any show is a missing key, cheaper than filtering.
+    return [dates.start + timedelta(days=n) for n in range((dates.end - dates.start).days + 1)]
+
+
 def _counts(counter: Mapping[str, int]) -> tuple[FacetCount, ...]:
     ranked = sorted((item for item in counter.items() if item[1] > 0), key=lambda i: (-i[1], i[0]))
     return tuple(FacetCount(value=value, count=count) for value, count in ranked)
+
+
+def _highlight(
+    title: str,
+    terms: Sequence[str],
+    near: Sequence[Mapping[str, int]],
+    vocabulary: Mapping[str, int],
+) -> str | None:
+    """:func:`bookmyshow.domain.search.highlight`, with the terms' fuzzy expansions ``near``.
+
+    The expansions of a term hold every token of ``vocabulary`` within the term's fuzziness, so
+    a title token of the vocabulary matches a term exactly when it is among them; another token
+    (a title whose characters fold into a separator splits differently) is measured as the
+    rules measure it.
+    """
+    marked: list[tuple[int, int]] = []
+    for start, end, token in _title_spans(title):
+        if token in vocabulary:
+            hit = any(token in expansions for expansions in near)
+        else:
+            hit = any(edit_distance(t, token, fuzziness(t)) <= fuzziness(t) for t in terms)
+        if hit and (not marked or marked[-1] != (start, end)):
+            marked.append((start, end))
+    if not marked:
+        return None
+    out: list[str] = []
+    cursor = 0
+    for start, end in marked:
+        out.append(html.escape(title[cursor:start]))
+        out.append(f"<em>{html.escape(title[start:end])}</em>")
+        cursor = end
+    out.append(html.escape(title[cursor:]))
+    return "".join(out)
 
 
 @frozen
@@ -200,17 +288,24 @@ class _Index:
         self._expansions: dict[str, dict[str, int]] = {}
         self._title_tokens: list[str] = []  # sorted, for prefix lookups
         self._by_status: dict[MovieStatus, set[str]] = {}
+        # The union of several statuses' movies, made on first use and then kept up to date by
+        # every write: the default search (active and coming soon) would otherwise copy most of
+        # the catalog on every query.
+        self._status_unions: dict[frozenset[MovieStatus], set[str]] = {}
         self._by_genre: dict[str, set[str]] = {}
         self._by_language: dict[str, set[str]] = {}
-        self._by_city: dict[str, set[str]] = {}
-        self._by_date: dict[date, set[str]] = {}
-        self._by_format: dict[Format, set[str]] = {}
+        self._by_show: dict[_ShowKey, set[str]] = {}
+        self._by_rating: dict[Decimal, set[str]] = {}
+        self._rating_values: list[Decimal] = []  # the keys of _by_rating, in order
+        self._ratings: dict[str, Decimal] = {}
+        self._unrated: set[str] = set()
         # Sort keys at score 0 (every order but relevance with text), one table per sort: a
         # search reads its table with plain string keys (an enum hashes in Python, slowly).
         self._sort_keys: dict[SortBy, dict[str, _Key]] = {sort: {} for sort in SortBy}
         # The same keys in order, built on first use after a bulk load and then kept by insort:
         # a query matching a large share of the catalog reads its page off the front.
         self._orders: dict[SortBy, list[_Key] | None] = dict.fromkeys(SortBy)
+        self._facet_cache: dict[_Key, dict[Facet, tuple[FacetCount, ...]]] = {}
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -218,6 +313,7 @@ class _Index:
         movie_id = document.movie_id
         old = self._entries.get(movie_id)
         new = _entry(document)
+        self._facet_cache.clear()
         if old is not None:
             self._detach(movie_id, old)
         self._set_text(movie_id, None if old is None else old.fields, new.fields)
@@ -242,6 +338,7 @@ class _Index:
         old = self._entries.pop(movie_id, None)
         if old is None:
             return False
+        self._facet_cache.clear()
         self._detach(movie_id, old)
         self._set_text(movie_id, old.fields, None)
         for sort, table in self._sort_keys.items():
@@ -286,42 +383,70 @@ class _Index:
 
     def _replace_shows(self, movie_id: str, old: _Entry, shows: tuple[ShowFact, ...]) -> None:
         document = evolve(old.document, shows=shows)
-        new = evolve(old, document=document, **_show_sets(document.shows))
+        new = evolve(old, document=document)
+        self._facet_cache.clear()
         self._detach_shows(movie_id, old)
         self._entries[movie_id] = new
         self._attach_shows(movie_id, new)
 
     def _attach(self, movie_id: str, entry: _Entry) -> None:
-        _add(self._by_status, entry.document.status, movie_id)
+        status = entry.document.status
+        _add(self._by_status, status, movie_id)
+        for statuses, movies in self._status_unions.items():
+            if status in statuses:
+                movies.add(movie_id)
         for genre in entry.genres:
             _add(self._by_genre, genre, movie_id)
         for language in entry.languages:
             _add(self._by_language, language, movie_id)
+        rating = entry.document.rating
+        if rating is None:
+            self._unrated.add(movie_id)
+        else:
+            self._ratings[movie_id] = rating
+            bucket = self._by_rating.get(rating)
+            if bucket is None:
+                bucket = self._by_rating[rating] = set()
+                insort(self._rating_values, rating)
+            bucket.add(movie_id)
         self._attach_shows(movie_id, entry)
 
     def _detach(self, movie_id: str, entry: _Entry) -> None:
-        _discard(self._by_status, entry.document.status, movie_id)
+        status = entry.document.status
+        _discard(self._by_status, status, movie_id)
+        for statuses, movies in self._status_unions.items():
+            if status in statuses:
+                movies.discard(movie_id)
         for genre in entry.genres:
             _discard(self._by_genre, genre, movie_id)
         for language in entry.languages:
             _discard(self._by_language, language, movie_id)
+        rating = entry.document.rating
+        if rating is None:
+            self._unrated.discard(movie_id)
+        else:
+            del self._ratings[movie_id]
+            bucket = self._by_rating[rating]
+            bucket.discard(movie_id)
+            if not bucket:
+                del self._by_rating[rating]
+                del self._rating_values[bisect_left(self._rating_values, rating)]
         self._detach_shows(movie_id, entry)
 
     def _attach_shows(self, movie_id: str, entry: _Entry) -> None:
-        for city in entry.cities:
-            _add(self._by_city, city, movie_id)
-        for day in entry.dates:
-            _add(self._by_date, day, movie_id)
-        for kind in entry.formats:
-            _add(self._by_format, kind, movie_id)
+        index = self._by_show
+        # The keys are made again from the shows on detaching: kept per movie, they would hold
+        # a million tuples for a large catalog.
+        for key in _show_keys(entry.document.shows):  # _add inlined: a million in a bulk load
+            movies = index.get(key)
+            if movies is None:
+                index[key] = {movie_id}
+            else:
+                movies.add(movie_id)
 
     def _detach_shows(self, movie_id: str, entry: _Entry) -> None:
-        for city in entry.cities:
-            _discard(self._by_city, city, movie_id)
-        for day in entry.dates:
-            _discard(self._by_date, day, movie_id)
-        for kind in entry.formats:
-            _discard(self._by_format, kind, movie_id)
+        for key in _show_keys(entry.document.shows):
+            _discard(self._by_show, key, movie_id)
 
     def _set_text(self, movie_id: str, old: _Fields | None, new: _Fields | None) -> None:
         """Move the movie's postings from ``old`` to ``new`` text, touching only what differs,
@@ -409,8 +534,7 @@ class _Index:
         self._expansions[term] = found
         return found
 
-    def _match_term(self, term: str) -> _TermMatch:
-        expansions = self._expand(term)
+    def _match_term(self, term: str, expansions: Mapping[str, int]) -> _TermMatch:
         tiers: list[tuple[int, AbstractSet[str]]] = []
         for name, boost in FIELD_BOOSTS.items():
             postings = self._postings[name]
@@ -427,7 +551,7 @@ class _Index:
         return _TermMatch(tiers=tuple(tiers), ids=ids)
 
     def _scores(
-        self, terms: Sequence[str], matches: Sequence[_TermMatch], hits: set[str]
+        self, terms: Sequence[str], matches: Sequence[_TermMatch], hits: AbstractSet[str]
     ) -> dict[str, int]:
         """:func:`bookmyshow.domain.search.score` of every hit, computed from the postings."""
         scores = dict.fromkeys(hits, 0)
@@ -460,84 +584,138 @@ class _Index:
 
     # --- search ----------------------------------------------------------------------------------
 
-    def _dated(self, start: date, end: date) -> AbstractSet[str]:
-        span = (end - start).days + 1
-        if span <= len(self._by_date):
-            days: Iterable[date] = (start + timedelta(days=n) for n in range(span))
-        else:
-            days = [day for day in self._by_date if start <= day <= end]
-        return _union(self._by_date, days)
+    def _with_status(self, statuses: frozenset[MovieStatus]) -> AbstractSet[str]:
+        if len(statuses) == 1:
+            (status,) = statuses
+            return self._by_status.get(status, _EMPTY)
+        movies = self._status_unions.get(statuses)
+        if movies is None:
+            movies = set().union(*(self._by_status.get(s, _EMPTY) for s in statuses))
+            self._status_unions[statuses] = movies
+        return movies
 
-    def _candidates(self, query: SearchQuery, matches: Sequence[_TermMatch]) -> set[str]:
+    def _shown(
+        self, city: str | None, days: Sequence[date | None], kinds: Iterable[Format | None]
+    ) -> AbstractSet[str]:
+        """The movies with one show in ``city``, on one of ``days`` and of one of ``kinds``
+        (``None`` for any city, day or kind; not all three)."""
+        return _union(self._by_show, [(city, day, kind) for kind in kinds for day in days])
+
+    def _rated(self, hits: AbstractSet[str], owned: bool, bound: Decimal) -> AbstractSet[str]:
+        """The hits rated ``bound`` or more, the cheapest way: the hits within the buckets at or
+        above the bound, the hits less the buckets below it (and the unrated), or each hit's
+        rating compared (costs in set operations; ``owned``: ``hits`` may be changed)."""
+        values = self._rating_values
+        size = len(hits)
+        if not size or len(values) > _RATING_BUCKETS:
+            return self._rated_by_check(hits, bound)
+        at = bisect_left(values, bound)
+        buckets = self._by_rating
+        above = [buckets[value] for value in values[at:]]
+        below = [buckets[value] for value in values[:at]]
+        check = _CHECK_COST * size
+        within = sum(min(size, len(movies)) for movies in above)
+        without = (0 if owned else size) + sum(map(len, below)) + len(self._unrated)
+        if check <= within and check <= without:
+            return self._rated_by_check(hits, bound)
+        if within <= without:
+            return self._rated_within(hits, above)
+        return self._rated_without(hits, owned, below)
+
+    def _rated_by_check(self, hits: AbstractSet[str], bound: Decimal) -> set[str]:
+        ratings = self._ratings
+        return {
+            movie_id
+            for movie_id in hits
+            if (rating := ratings.get(movie_id)) is not None and rating >= bound
+        }
+
+    def _rated_within(self, hits: AbstractSet[str], above: list[set[str]]) -> AbstractSet[str]:
+        if len(hits) == len(self._entries):
+            return _merged(above)  # every movie is a hit: the buckets are the answer
+        found: set[str] = set()
+        for movies in above:
+            found |= movies & hits
+        return found
+
+    def _rated_without(
+        self, hits: AbstractSet[str], owned: bool, below: list[set[str]]
+    ) -> AbstractSet[str]:
+        found = hits if owned and isinstance(hits, set) else set(hits)
+        for movies in below:
+            found -= movies
+        found -= self._unrated
+        return found
+
+    def search(self, query: SearchQuery, after: _Key | None) -> SearchResult:
+        terms = query.terms
+        near = [self._expand(term) for term in terms]
+        matches = [self._match_term(t, near_t) for t, near_t in zip(terms, near, strict=True)]
         groups: list[AbstractSet[str]] = [match.ids for match in matches]
         if query.statuses != _ALL_STATUSES:
-            groups.append(_union(self._by_status, query.statuses))
+            groups.append(self._with_status(query.statuses))
         if query.genres:
             groups.append(_union(self._by_genre, query.genres))
         if query.languages:
             groups.append(_union(self._by_language, query.languages))
-        if query.city_id is not None:
-            groups.append(self._by_city.get(query.city_id, _EMPTY))
-        if query.formats:
-            groups.append(_union(self._by_format, query.formats))
-        if query.dates is not None:
-            groups.append(self._dated(query.dates.start, query.dates.end))
-        if not groups:
-            return set(self._entries)
-        return _intersect(groups)
-
-    def search(self, query: SearchQuery, after: _Key | None) -> SearchResult:
-        terms = query.terms
-        matches = [self._match_term(term) for term in terms]
-        candidates = self._candidates(query, matches)
-        # What the indexes cannot answer: the rating bound, and one show meeting every show
-        # filter at once; the formats of those shows are the formats facet.
-        show_formats: Counter[str] = Counter()
-        if query.min_rating is None and not query.filters_shows:
-            hits = candidates
-        else:
-            hits = set()
-            bound = query.min_rating
-            for movie_id in candidates:
-                document = self._entries[movie_id].document
-                if bound is not None and (document.rating is None or document.rating < bound):
-                    continue
-                if query.filters_shows:
-                    kinds = {s.format for s in document.shows if query.show_matches(s)}
-                    if not kinds:
-                        continue
-                    show_formats.update(kind.value for kind in kinds)
-                hits.add(movie_id)
+        # One show must meet the city, dates and formats at once: the show index has an entry
+        # for every combination of them, so the movies with such a show are a union of entries
+        # (one union per format when the formats facet counts them).
+        by_format: dict[Format, AbstractSet[str]] | None = None
+        if query.filters_shows:
+            days = _days(query.dates)
+            city = query.city_id
+            if Facet.FORMATS in query.facets:
+                kinds: Iterable[Format] = query.formats or Format
+                by_format = {kind: self._shown(city, days, (kind,)) for kind in kinds}
+                groups.append(_merged(list(by_format.values())))
+            else:
+                groups.append(self._shown(city, days, query.formats or _ANY))
+        hits: AbstractSet[str] = _intersect(groups) if groups else self._entries.keys()
+        if query.min_rating is not None:
+            hits = self._rated(hits, len(groups) > 1, query.min_rating)
         scores = self._scores(terms, matches, hits) if terms else {}
 
         sort = query.sort
         end = query.offset + query.page_size
         # One hit more than the page tells whether more remain.
         if terms and sort is SortBy.RELEVANCE:
-            keys = [sort_key(sort, self._entries[m].document, scores[m]) for m in hits]
+            popularity = self._sort_keys[SortBy.POPULARITY]  # (-popularity, movie id)
+            keys = [(-score, popularity[m][0], m) for m, score in scores.items()]
             top = self._smallest(keys, after, end + 1)
-        elif len(hits) * _SCAN_SHARE >= len(self._entries):
-            top = self._front(self._order(sort), hits, after, end + 1)
         else:
-            table = self._sort_keys[sort]
-            top = self._smallest([table[m] for m in hits], after, end + 1)
+            top = self._top(sort, hits, after, end + 1)
         page = top[query.offset : end]
         found = []
         for key in page:
-            document = self._entries[key[-1]].document  # every sort key ends with the movie id
+            movie_id = key[-1]  # every sort key ends with the movie id
+            title = self._entries[movie_id].document.title
             found.append(
                 SearchHit(
-                    movie_id=document.movie_id,
-                    score=scores.get(document.movie_id, 0),
-                    highlight=highlight(document.title, terms) if terms else None,
+                    movie_id=movie_id,
+                    score=scores.get(movie_id, 0),
+                    highlight=_highlight(title, terms, near, self._vocabulary) if terms else None,
                 )
             )
         return SearchResult(
             total=len(hits),
             hits=tuple(found),
-            facets=self._facets(query, hits, show_formats),
+            facets=self._facets(query, bool(terms), hits, by_format),
             next_cursor=encode_cursor(sort, page[-1]) if len(top) > end and page else None,
         )
+
+    def _top(
+        self, sort: SortBy, hits: AbstractSet[str], after: _Key | None, count: int
+    ) -> list[_Key]:
+        """The first ``count`` keys of the hits after ``after`` in the order of ``sort``."""
+        size = len(hits)
+        # Hits spread over the order have the page about count * catalog / size keys down.
+        if size * size * _GATHER_COST >= count * len(self._entries):
+            found = self._walk(self._order(sort), hits, after, count, _GATHER_COST * size)
+            if found is not None:
+                return found
+        table = self._sort_keys[sort]
+        return self._smallest([table[m] for m in hits], after, count)
 
     @staticmethod
     def _smallest(keys: list[_Key], after: _Key | None, count: int) -> list[_Key]:
@@ -546,35 +724,73 @@ class _Index:
         return heapq.nsmallest(count, keys)
 
     @staticmethod
-    def _front(order: list[_Key], hits: set[str], after: _Key | None, count: int) -> list[_Key]:
-        """The first ``count`` keys of hits after ``after``, walking the ordered keys: hits are a
-        large share of them, so about ``count * _SCAN_SHARE`` keys are read."""
-        start = 0 if after is None else bisect_right(order, after)
+    def _walk(
+        order: list[_Key], hits: AbstractSet[str], after: _Key | None, count: int, budget: int
+    ) -> list[_Key] | None:
+        """The first ``count`` keys of hits after ``after``, walking the ordered keys; ``None``
+        when ``budget`` keys were read without finding them (and more remain)."""
+        at = 0 if after is None else bisect_right(order, after)
+        stop = min(len(order), at + budget)
         found: list[_Key] = []
-        for key in islice(order, start, None):
-            if key[-1] in hits:
-                found.append(key)
-                if len(found) == count:
-                    break
-        return found
+        step = max(count, 64)
+        # In slices that double: no copy of the long tail when the page is near the top.
+        while at < stop:
+            for key in order[at : min(stop, at + step)]:
+                if key[-1] in hits:
+                    found.append(key)
+                    if len(found) == count:
+                        return found
+            at += step
+            step *= 2
+        return found if stop == len(order) else None
 
     def _facets(
-        self, query: SearchQuery, hits: set[str], show_formats: Counter[str]
+        self,
+        query: SearchQuery,
+        text: bool,
+        hits: AbstractSet[str],
+        by_format: Mapping[Format, AbstractSet[str]] | None,
     ) -> dict[Facet, tuple[FacetCount, ...]]:
+        if not query.facets:
+            return {}
+        # Without text the hits depend on the filters alone, and large ones cost most to count.
+        key: _Key | None = None
+        if not text and len(hits) >= _FACET_CACHE_MIN:
+            key = (
+                query.statuses,
+                query.genres,
+                query.languages,
+                query.min_rating,
+                query.city_id,
+                query.dates,
+                query.formats,
+                query.facets,
+            )
+            cached = self._facet_cache.get(key)
+            if cached is not None:
+                return dict(cached)
         facets: dict[Facet, tuple[FacetCount, ...]] = {}
         if Facet.GENRES in query.facets:
             facets[Facet.GENRES] = _counts(self._count(hits, self._by_genre, "genres"))
         if Facet.LANGUAGES in query.facets:
             facets[Facet.LANGUAGES] = _counts(self._count(hits, self._by_language, "languages"))
         if Facet.FORMATS in query.facets:
-            if not query.filters_shows:
-                show_formats = Counter(
-                    {kind.value: len(hits & movies) for kind, movies in self._by_format.items()}
-                )
-            facets[Facet.FORMATS] = _counts(show_formats)
+            # With show filters, a hit counts under the formats of its shows that meet them.
+            if by_format is None:
+                by_format = {kind: self._by_show.get((None, None, kind), _EMPTY) for kind in Format}
+            facets[Facet.FORMATS] = _counts(
+                {kind.value: len(hits & movies) for kind, movies in by_format.items()}
+            )
+        if key is not None:
+            if len(self._facet_cache) >= _FACET_CACHE_SIZE:
+                del self._facet_cache[next(iter(self._facet_cache))]  # oldest first
+            self._facet_cache[key] = facets
+            return dict(facets)
         return facets
 
-    def _count(self, hits: set[str], index: Mapping[str, set[str]], name: str) -> Counter[str]:
+    def _count(
+        self, hits: AbstractSet[str], index: Mapping[str, set[str]], name: str
+    ) -> Counter[str]:
         # Either walk the hits' values or intersect each value's movies with the hits, whichever
         # side is smaller; both count each movie once per distinct folded value.
         if len(hits) <= len(index):
