@@ -21,6 +21,9 @@ Only the hits are scored, from the postings, and only the page is ordered: with 
 hits' keys, or by walking the catalog's pre-sorted keys when the hits are dense enough that the
 page is found after a few keys.  Facets of queries without text, which count large hit sets, are
 cached until the next write.
+
+Suggestions gather the movies of the title words continuing the prefix — or, when those are many
+(a prefix of two letters), read the suggestible movies in suggestion order until enough fit.
 """
 
 from __future__ import annotations
@@ -31,11 +34,11 @@ import html
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Final, TypeVar
 
 from attrs import evolve, frozen
@@ -77,6 +80,8 @@ __all__ = ["MemoryMovieSearch"]
 _K = TypeVar("_K")
 _Key = tuple[Any, ...]
 _Fields = Mapping[str, tuple[tuple[str, ...], ...]]
+_SuggestKey = tuple[int, str, str]
+"""Minus the popularity, the folded title and the movie id: the order of suggestions."""
 _ShowKey = tuple[str | None, date | None, Format | None]
 """A show's city, date and format with any of them left out (``None``): an entry of the show
 index holds the movies with a show matching every part that is not ``None``."""
@@ -103,6 +108,12 @@ _FACET_CACHE_SIZE: Final = 256
 _FACET_CACHE_MIN: Final = 1024
 """Facets of a text-less query with at least this many hits are cached until the next write;
 smaller hit sets are counted faster than a cache would be churned."""
+_SUGGEST_CHECK_COST: Final = 4
+"""Reading a title to see whether it fits a prefix costs about this many times adding one of
+the prefix's matches to the gathered set."""
+_SUGGEST_FIT_COST: Final = 40
+"""Checking that a title has the prefix's words in order costs about this many steps of a walk
+down the suggestion order (a membership test)."""
 _HIGHLIGHT_CACHE_SIZE: Final = 8192
 # A position packs (sequence, offset) into one int: the next token of the same sequence is the
 # position plus one, and no sequence holds 2**32 tokens.
@@ -120,7 +131,7 @@ class _Entry:
     fields: _Fields
     genres: frozenset[str]
     languages: frozenset[str]
-    suggest_key: tuple[int, str, str]
+    suggest_key: _SuggestKey
 
 
 def _show_keys(shows: Iterable[ShowFact]) -> list[_ShowKey]:
@@ -265,6 +276,21 @@ def _highlight(
     return "".join(out)
 
 
+def _starts(prefix: str, title: tuple[str, ...]) -> bool:
+    """Whether a word of the analyzed ``title`` starts with ``prefix``."""
+    return any(token.startswith(prefix) for token in title)
+
+
+def _continues(head: list[str], prefix: str, title: tuple[str, ...]) -> bool:
+    """Whether the analyzed ``title`` has the words ``head`` in a row, then a word starting
+    with ``prefix``."""
+    size = len(head)
+    return any(
+        list(title[i : i + size]) == head and title[i + size].startswith(prefix)
+        for i in range(len(title) - size)
+    )
+
+
 @frozen
 class _TermMatch:
     """Where a query term matches: score tiers (highest first) and every movie it matches."""
@@ -306,6 +332,10 @@ class _Index:
         # a query matching a large share of the catalog reads its page off the front.
         self._orders: dict[SortBy, list[_Key] | None] = dict.fromkeys(SortBy)
         self._facet_cache: dict[_Key, dict[Facet, tuple[FacetCount, ...]]] = {}
+        # Suggestion keys of the movies that can be suggested, and the same keys in order (built
+        # on first use after a bulk load, then kept by insort): short prefixes match thousands.
+        self._suggestable: dict[str, _SuggestKey] = {}
+        self._suggestions: list[_SuggestKey] | None = []
 
     # --- writes ----------------------------------------------------------------------------------
 
@@ -331,6 +361,7 @@ class _Index:
         if len(batch) > _BULK:
             # Sorting once on the next search beats thousands of inserts into long lists.
             self._orders = dict.fromkeys(SortBy)
+            self._suggestions = None
         for document in batch:
             self.put(document)
 
@@ -391,6 +422,10 @@ class _Index:
 
     def _attach(self, movie_id: str, entry: _Entry) -> None:
         status = entry.document.status
+        if status in _SUGGESTED:
+            self._suggestable[movie_id] = entry.suggest_key
+            if self._suggestions is not None:
+                insort(self._suggestions, entry.suggest_key)
         _add(self._by_status, status, movie_id)
         for statuses, movies in self._status_unions.items():
             if status in statuses:
@@ -413,6 +448,10 @@ class _Index:
 
     def _detach(self, movie_id: str, entry: _Entry) -> None:
         status = entry.document.status
+        if status in _SUGGESTED:
+            del self._suggestable[movie_id]
+            if self._suggestions is not None:
+                del self._suggestions[bisect_left(self._suggestions, entry.suggest_key)]
         _discard(self._by_status, status, movie_id)
         for statuses, movies in self._status_unions.items():
             if status in statuses:
@@ -802,41 +841,84 @@ class _Index:
 
     # --- suggestions -----------------------------------------------------------------------------
 
+    def _suggest_order(self) -> list[_SuggestKey]:
+        order = self._suggestions
+        if order is None:
+            order = self._suggestions = sorted(self._suggestable.values())
+        return order
+
     def suggest(self, tokens: tuple[str, ...], limit: int) -> list[Suggestion]:
         *head, last = tokens
         titles = self._postings["title"]
-        found: set[str] = set()
-        if head:
-            lists = [titles.get(token) for token in head]
-            present = [movies for movies in lists if movies is not None]
-            if len(present) < len(lists):
-                return []
-            present.sort(key=len)
-            candidates = set(present[0])
-            for movies in present[1:]:
-                candidates = {movie_id for movie_id in candidates if movie_id in movies}
-            size = len(head)
-            for movie_id in candidates:
-                title = self._entries[movie_id].fields["title"][0]
-                if any(
-                    list(title[i : i + size]) == head and title[i + size].startswith(last)
-                    for i in range(len(title) - size)
-                ):
-                    found.add(movie_id)
+        words = self._title_tokens
+        first = end = bisect_left(words, last)
+        reach = 0  # the prefix's matches, a movie counted once per title word that fits
+        while end < len(words) and words[end].startswith(last):
+            reach += len(titles[words[end]])
+            end += 1
+        catalog = len(self._entries)
+        if not head:
+            # Many matches (a short prefix): the most popular titles are read in order until
+            # ``limit`` fit, about limit * movies / matches of them; a walk that reads as many as
+            # gathering would cost gives way to gathering.
+            if reach * reach >= _SUGGEST_CHECK_COST * limit * catalog:
+                ranked = self._walk_suggestions(
+                    None, partial(_starts, last), limit, reach // _SUGGEST_CHECK_COST
+                )
+                if ranked is not None:
+                    return self._suggestions_of(ranked)
+            found: set[str] = set()
+            for word in words[first:end]:
+                found.update(titles[word])
+            return self._suggestions_of(self._ranked(found, limit))
+        lists = [titles.get(token) for token in head]
+        present = [movies for movies in lists if movies is not None]
+        if len(present) < len(lists):
+            return []
+        present.sort(key=len)
+        # The movies with every head word and a word continuing the prefix, from the smaller
+        # side; each must still have them in order.
+        if reach < len(present[0]):
+            pool = set().union(*(titles[word] for word in words[first:end]))
         else:
-            words = self._title_tokens
-            at = bisect_left(words, last)
-            while at < len(words) and words[at].startswith(last):
-                found.update(titles[words[at]])
-                at += 1
-        ranked = heapq.nsmallest(
-            limit,
-            (
-                self._entries[m].suggest_key
-                for m in found
-                if self._entries[m].document.status in _SUGGESTED
-            ),
-        )
+            pool = set(present.pop(0))
+        for movies in present:
+            pool = {movie_id for movie_id in pool if movie_id in movies}
+        fits = partial(_continues, head, last)
+        if len(pool) * len(pool) * _SUGGEST_FIT_COST >= limit * catalog:
+            ranked = self._walk_suggestions(pool, fits, limit, len(pool) * _SUGGEST_FIT_COST)
+            if ranked is not None:
+                return self._suggestions_of(ranked)
+        entries = self._entries
+        found = {m for m in pool if fits(entries[m].fields["title"][0])}
+        return self._suggestions_of(self._ranked(found, limit))
+
+    def _ranked(self, found: Iterable[str], limit: int) -> list[_SuggestKey]:
+        suggestable = self._suggestable
+        return heapq.nsmallest(limit, [suggestable[m] for m in found if m in suggestable])
+
+    def _walk_suggestions(
+        self,
+        pool: AbstractSet[str] | None,
+        fits: Callable[[tuple[str, ...]], bool],
+        limit: int,
+        budget: int,
+    ) -> list[_SuggestKey] | None:
+        """The first ``limit`` suggestion keys of movies in ``pool`` (any movie if ``None``)
+        whose title ``fits``, in order; ``None`` when ``budget`` keys were read without finding
+        them (and more remain)."""
+        order = self._suggest_order()
+        entries = self._entries
+        ranked: list[_SuggestKey] = []
+        for key in order[:budget]:
+            movie_id = key[2]
+            if (pool is None or movie_id in pool) and fits(entries[movie_id].fields["title"][0]):
+                ranked.append(key)
+                if len(ranked) == limit:
+                    return ranked
+        return ranked if budget >= len(order) else None
+
+    def _suggestions_of(self, ranked: Iterable[_SuggestKey]) -> list[Suggestion]:
         return [
             Suggestion(movie_id=movie_id, title=self._entries[movie_id].document.title)
             for _, _, movie_id in ranked
