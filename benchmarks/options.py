@@ -15,12 +15,16 @@ from typing import Never
 from attrs import frozen
 from tqdm import tqdm
 
-__all__ = ["BACKENDS", "Options", "ServiceUrls"]
+__all__ = ["BACKENDS", "BOOKING_BACKENDS", "Options", "ServiceUrls"]
 
-BACKENDS = ("memory", "sqlite", "mariadb", "hybrid", "cluster")
+BOOKING_BACKENDS = ("memory", "sqlite", "mariadb", "hybrid", "cluster")
 """Every backend a booking scenario can run on, in report order: everything in memory; SQLite;
 MariaDB for holds and sales; Redis holds + MariaDB sales (the hybrid); the hybrid with a
 three-master Redis Cluster that the run starts."""
+
+BACKENDS = (*BOOKING_BACKENDS, "elasticsearch")
+"""Every backend ``--backends`` knows; each scenario runs on those it supports (search: memory
+and Elasticsearch; HTTP: memory and the hybrid; rush and steady: the booking backends)."""
 
 _MARIADB = "mysql+asyncmy://root@127.0.0.1:3306"
 _REDIS = "redis://127.0.0.1:6379/0"

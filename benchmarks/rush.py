@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from benchmarks.backends import opened
 from benchmarks.measure import Figure, Recorder, closed_loop
-from benchmarks.options import Options
+from benchmarks.options import BOOKING_BACKENDS, Options
 from benchmarks.services import PartialRun, ServiceMissing
 from benchmarks.workload import HOLD_TTL, RUSH_ROWS, Buyer, centre_seats, rush_plan
 from benchmarks.world import build_world, customers
@@ -203,6 +203,8 @@ async def run(options: Options) -> list[Figure]:
     figures: list[Figure] = []
     missing: list[str] = []
     for backend in options.backends:
+        if backend not in BOOKING_BACKENDS:
+            continue
         try:
             figures.append(await run_backend(options, backend, size))
         except ServiceMissing as exc:

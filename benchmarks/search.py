@@ -782,12 +782,15 @@ async def run_backend(options: Options, backend: str) -> list[Figure]:
 
 
 async def run(options: Options) -> list[Figure]:
-    """Search in memory, then on Elasticsearch.  When Elasticsearch cannot run, the memory
-    figures come back inside :class:`~benchmarks.services.PartialRun` with the reason (the
-    runner records the skip and keeps the figures)."""
+    """Search in memory, then on Elasticsearch (those of the two that ``options.backends``
+    names).  When Elasticsearch cannot run, the memory figures come back inside
+    :class:`~benchmarks.services.PartialRun` with the reason (the runner records the skip and
+    keeps the figures)."""
     figures: list[Figure] = []
     missing: list[str] = []
     for backend in SEARCH_BACKENDS:
+        if backend not in options.backends:
+            continue
         try:
             figures.extend(await run_backend(options, backend))
         except ServiceMissing as exc:

@@ -17,7 +17,7 @@ import time
 
 from benchmarks.backends import Bench, opened
 from benchmarks.measure import Figure, Recorder, closed_loop, open_loop
-from benchmarks.options import Options
+from benchmarks.options import BOOKING_BACKENDS, Options
 from benchmarks.services import PartialRun, ServiceMissing
 from benchmarks.workload import HOLD_TTL, STEADY_ROWS, Booker, seat_labels, steady_plan
 from benchmarks.world import build_world, customers
@@ -196,6 +196,8 @@ async def run(options: Options) -> list[Figure]:
     figures: list[Figure] = []
     missing: list[str] = []
     for backend in options.backends:
+        if backend not in BOOKING_BACKENDS:
+            continue
         try:
             figures.extend(await run_backend(options, backend))
         except ServiceMissing as exc:
