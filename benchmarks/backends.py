@@ -15,7 +15,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,8 @@ class SeatClaims:
     """Seat label -> how many confirmed bookings name it (more than one is an oversold seat)."""
     sold_rows: int
     """Rows of the sales record (the ``sold_seats`` table, or the memory sales store)."""
+    bookings_sharing_a_seat: int = 0
+    """Confirmed bookings naming a seat that another confirmed booking names too."""
 
     @property
     def oversold(self) -> int:
@@ -83,10 +85,7 @@ class Bench:
                     show_id, statuses=frozenset({BookingStatus.CONFIRMED})
                 )
             sold = await self.app.ports.sales.sold_seats(show_id)
-            return SeatClaims(
-                confirmed_seats=Counter(s for b in confirmed for s in b.seats),
-                sold_rows=len(sold),
-            )
+            return _claims([b.seats for b in confirmed], len(sold))
         async with self.database.writer.connect() as connection:
             rows = await connection.scalar(
                 select(func.count()).select_from(sold_seats).where(sold_seats.c.show_id == show_id)
@@ -99,10 +98,14 @@ class Bench:
                     )
                 )
             ).all()
-        return SeatClaims(
-            confirmed_seats=Counter(seat for (labels,) in seats for seat in labels),
-            sold_rows=int(rows or 0),
-        )
+        return _claims([labels for (labels,) in seats], int(rows or 0))
+
+
+def _claims(bookings: list[Iterable[str]], sold_rows: int) -> SeatClaims:
+    seat_lists = [list(seats) for seats in bookings]
+    named = Counter(seat for seats in seat_lists for seat in seats)
+    sharing = sum(1 for seats in seat_lists if any(named[s] > 1 for s in seats))
+    return SeatClaims(confirmed_seats=named, sold_rows=sold_rows, bookings_sharing_a_seat=sharing)
 
 
 def missing_reason(name: str, services: ServiceUrls) -> str | None:

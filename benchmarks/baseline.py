@@ -315,12 +315,22 @@ async def run_baseline(options: Options, *, buyers: int, waves: int, concurrency
     unsold = len(labels) - sales["seats_sold"]
     demand_left = any(b.count <= unsold for b in unmet) or sales["bookings_sharing_a_seat"] > 0
     recorder.count("unsold_with_demand", unsold if demand_left else 0)
+    # A booking whose seats someone else also bought is not a sale the theater can honour.
+    recorder.count(
+        "sound_confirmed", recorder.counters["confirmed"] - sales["bookings_sharing_a_seat"]
+    )
+    recorder.count("attempts", recorder.counters["holds"] + recorder.counters["refused"])
     figure = recorder.figure(
         "rush",
         "baseline",
         elapsed=elapsed,
         setting={"mode": "closed", "buyers": buyers, "concurrency": concurrency, "waves": waves},
-        rates={"holds": "holds", "confirmed": "confirmed"},
+        rates={
+            "holds": "holds",
+            "confirmed": "confirmed",
+            "sound_confirmed": "sound_confirmed",
+            "attempts": "attempts",
+        },
     )
     figure.notes.append(
         "seed design: one plain SET per seat and a lock record, no SQL guard; "

@@ -20,8 +20,8 @@ import random
 import time
 from collections.abc import Sequence
 
-from benchmarks.backends import opened
-from benchmarks.measure import Figure, Recorder, closed_loop
+from benchmarks.backends import Bench, opened
+from benchmarks.measure import Figure, Recorder, closed_loop, open_loop
 from benchmarks.options import BOOKING_BACKENDS, Options
 from benchmarks.services import PartialRun, ServiceMissing
 from benchmarks.workload import HOLD_TTL, RUSH_ROWS, Buyer, centre_seats, rush_plan
@@ -29,7 +29,7 @@ from benchmarks.world import build_world, customers
 from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.bootstrap import Ticketing
 from bookmyshow.domain.booking import BookingStatus
-from bookmyshow.domain.errors import DomainError
+from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.holds import Hold, HoldPolicy, SeatsUnavailable
 from bookmyshow.domain.seating import NotEnoughSeats, OrphanSeatLeft, SeatsNotTogether
 from bookmyshow.domain.users import Principal
@@ -38,6 +38,10 @@ from bookmyshow.services.context import Policies
 
 __all__ = ["RushSize", "pick_run", "run", "run_backend"]
 
+_SEATS = 400
+"""Sellable seats of the rush screen (:data:`~benchmarks.workload.RUSH_ROWS`)."""
+_RETRY_WAVES = 8
+"""Waves after the plan's, for the buyers still refused, while each sells something more."""
 _CHOICES = 4
 """How many of the best runs a buyer choosing seats on the map picks among."""
 _REFUSALS = (NotEnoughSeats, SeatsNotTogether, SeatsUnavailable, OrphanSeatLeft)
@@ -97,99 +101,158 @@ async def _explicit_hold(
     raise AssertionError("unreachable: patience is at least 1")  # pragma: no cover
 
 
-async def run_backend(options: Options, backend: str, size: RushSize) -> Figure:
-    """Play the rush plan on ``backend``; its figure."""
+async def _play(
+    bench: Bench,
+    show_id: str,
+    *,
+    people: Sequence[Principal],
+    plan: Sequence[Buyer],
+    size: RushSize,
+    options: Options,
+    rate: float | None,
+) -> Figure:
+    """Play ``plan`` for ``show_id``: closed loop of ``size.concurrency`` buyers per wave, or
+    buyers arriving at ``rate`` per second (open loop)."""
+    app = bench.app
+    recorder = Recorder()
+    refused: list[Buyer] = []
+    running = 0.0
+
+    async def buy(buyer: Buyer, started: float) -> None:
+        actor = people[buyer.index]
+        try:
+            if buyer.best_available:
+                held = (await app.seats.hold_best_available(actor, show_id, buyer.count)).hold
+            else:
+                held = await _explicit_hold(app, actor, show_id, buyer, recorder)
+        except _REFUSALS as refusal:
+            recorder.count(f"refused {refusal.code}")
+            recorder.count("attempts")
+            recorder.add("refusal", time.perf_counter() - started)
+            refused.append(buyer)
+            return
+        except BookMyShowError as exc:
+            recorder.error(exc)
+            return
+        recorder.add("hold", time.perf_counter() - started)
+        recorder.count("held")
+        recorder.count("attempts")
+        if not buyer.pays:
+            recorder.count("abandoned")
+            return
+        try:
+            booking = await app.bookings.checkout(
+                actor, show_id=show_id, hold_id=held.hold_id, idempotency_key=f"c-{show_id}"
+            )
+            paid = await app.bookings.pay(
+                actor,
+                booking.booking_id,
+                payment_method=CARD_SUCCEEDS,
+                idempotency_key=f"p-{show_id}",
+            )
+        except BookMyShowError as exc:
+            recorder.error(exc)
+            return
+        if paid.status is BookingStatus.CONFIRMED:
+            recorder.count("confirmed")
+            recorder.add("booking", time.perf_counter() - started)
+        else:
+            recorder.count(f"booking {paid.status.value}")
+
+    mode = "closed" if rate is None else f"{rate:.0f}/s"
+    wave = 0
+    with options.progress(len(plan), f"rush {bench.name} {mode}") as bar:
+        while True:
+            todo = [b for b in plan if b.wave == wave] + refused
+            if not todo:
+                break
+            if wave >= size.waves + _RETRY_WAVES:
+                break
+            held_before = recorder.counters["held"]
+            refused = []
+
+            async def job(index: int, started: float, todo: list[Buyer] = todo) -> None:
+                await buy(todo[index], started)
+
+            if rate is None:
+                running += await closed_loop(job, count=len(todo), concurrency=size.concurrency)
+            else:
+                running += await open_loop(job, count=len(todo), rate=rate)
+            bar.update(sum(1 for b in todo if b.wave == wave))
+            # The abandoned holds of this wave expire before the next arrives.
+            bench.clock.advance(HOLD_TTL + HOLD_TTL / 8)
+            wave += 1
+            if wave >= size.waves and recorder.counters["held"] == held_before:
+                break  # the last waves are retries: stop when one makes no progress
+
+    unmet = refused
+    claims = await bench.seat_claims(show_id)
+    sold = sum(claims.confirmed_seats.values())
+    unsold = _SEATS - len(claims.confirmed_seats)
+    smallest_unmet = min((b.count for b in unmet), default=None)
+    recorder.count("waves", wave)
+    recorder.count("oversold", claims.oversold)
+    recorder.count("sold_seats", claims.sold_rows)
+    recorder.count("seats_of_confirmed_bookings", sold)
+    recorder.count(
+        "sound_confirmed", recorder.counters["confirmed"] - claims.bookings_sharing_a_seat
+    )
+    recorder.count("unmet_buyers", len(unmet))
+    recorder.count(
+        "unsold_with_demand",
+        unsold if smallest_unmet is not None and smallest_unmet <= unsold else 0,
+    )
+    if claims.sold_rows != sold:
+        recorder.count("sales_mismatch", abs(claims.sold_rows - sold))
+        recorder.count("errors")
+    setting: dict[str, float | int | str] = {"mode": "closed" if rate is None else "open"}
+    setting.update({"buyers": size.buyers, "waves": size.waves})
+    if rate is None:
+        setting["concurrency"] = size.concurrency
+    else:
+        setting["rate"] = round(rate)
+    return recorder.figure(
+        "rush",
+        bench.name,
+        elapsed=running,
+        setting=setting,
+        rates={
+            "holds": "held",
+            "confirmed": "confirmed",
+            "sound_confirmed": "sound_confirmed",
+            "attempts": "attempts",
+        },
+    )
+
+
+async def run_backend(options: Options, backend: str, size: RushSize) -> list[Figure]:
+    """The rush on ``backend``: closed loop on one show, then buyers arriving at half the rate
+    the closed loop answered them on a second show (the same buyers, the same plan)."""
     plan = rush_plan(size.buyers, size.waves, seed=options.seed)
     async with opened(backend, options.services, POLICIES) as bench:
-        app = bench.app
-        world = await build_world(app, theaters=1, screens=1, shows_per_screen=1, rush=True)
-        show_id = world.show_ids[0]
-        people = await customers(app, len(plan))
-        recorder = Recorder()
-        refused: list[Buyer] = []
-        unmet: list[Buyer] = []
-        running = 0.0
-
-        async def buy(buyer: Buyer, started: float) -> None:
-            actor = people[buyer.index]
-            try:
-                if buyer.best_available:
-                    held = (await app.seats.hold_best_available(actor, show_id, buyer.count)).hold
-                else:
-                    held = await _explicit_hold(app, actor, show_id, buyer, recorder)
-            except _REFUSALS as refusal:
-                recorder.count(f"refused {refusal.code}")
-                refused.append(buyer)
-                return
-            except DomainError as exc:
-                recorder.error(exc)
-                return
-            recorder.add("hold", time.perf_counter() - started)
-            recorder.count("held")
-            if not buyer.pays:
-                recorder.count("abandoned")
-                return
-            try:
-                booking = await app.bookings.checkout(
-                    actor, show_id=show_id, hold_id=held.hold_id, idempotency_key="checkout"
-                )
-                paid = await app.bookings.pay(
-                    actor, booking.booking_id, payment_method=CARD_SUCCEEDS, idempotency_key="pay"
-                )
-            except DomainError as exc:
-                recorder.error(exc)
-                return
-            if paid.status is BookingStatus.CONFIRMED:
-                recorder.count("confirmed")
-                recorder.add("booking", time.perf_counter() - started)
-            else:
-                recorder.count(f"booking {paid.status.value}")
-
-        with options.progress(len(plan), f"rush {backend}") as bar:
-            for wave in range(size.waves + 1):
-                last = wave == size.waves
-                todo = [b for b in plan if b.wave == wave] + refused
-                refused = []
-
-                async def job(index: int, started: float, todo: list[Buyer] = todo) -> None:
-                    await buy(todo[index], started)
-
-                running += await closed_loop(
-                    job, count=len(todo), concurrency=size.concurrency, progress=None
-                )
-                bar.update(sum(1 for b in todo if b.wave == wave))
-                if last:
-                    unmet = refused
-                # The abandoned holds of this wave expire before the next arrives.
-                bench.clock.advance(HOLD_TTL + HOLD_TTL / 8)
-
-        claims = await bench.seat_claims(show_id)
-        sold = sum(claims.confirmed_seats.values())
-        unsold = 400 - len(claims.confirmed_seats)
-        smallest_unmet = min((b.count for b in unmet), default=None)
-        recorder.count("oversold", claims.oversold)
-        recorder.count("sold_seats", claims.sold_rows)
-        recorder.count("seats_of_confirmed_bookings", sold)
-        recorder.count("unmet_buyers", len(unmet))
-        recorder.count(
-            "unsold_with_demand",
-            unsold if smallest_unmet is not None and smallest_unmet <= unsold else 0,
+        world = await build_world(bench.app, theaters=1, screens=1, shows_per_screen=2, rush=True)
+        people = await customers(bench.app, len(plan))
+        closed = await _play(
+            bench,
+            world.show_ids[0],
+            people=people,
+            plan=plan,
+            size=size,
+            options=options,
+            rate=None,
         )
-        if claims.sold_rows != sold:
-            recorder.count("sales_mismatch", abs(claims.sold_rows - sold))
-            recorder.count("errors")
-        return recorder.figure(
-            "rush",
-            backend,
-            elapsed=running,
-            setting={
-                "mode": "closed",
-                "buyers": size.buyers,
-                "waves": size.waves,
-                "concurrency": size.concurrency,
-            },
-            rates={"holds": "held", "confirmed": "confirmed"},
+        answered = closed.throughput.get("attempts", 0.0)
+        rate = max(1.0, round(answered / 2, -1) if answered >= 20 else answered / 2)
+        arriving = await _play(
+            bench,
+            world.show_ids[1],
+            people=people,
+            plan=plan,
+            size=size,
+            options=options,
+            rate=rate,
         )
+        return [closed, arriving]
 
 
 async def run(options: Options) -> list[Figure]:
@@ -206,7 +269,7 @@ async def run(options: Options) -> list[Figure]:
         if backend not in BOOKING_BACKENDS:
             continue
         try:
-            figures.append(await run_backend(options, backend, size))
+            figures.extend(await run_backend(options, backend, size))
         except ServiceMissing as exc:
             missing.append(f"{backend}: {exc}")
     try:

@@ -23,7 +23,7 @@ from benchmarks.workload import HOLD_TTL, STEADY_ROWS, Booker, seat_labels, stea
 from benchmarks.world import build_world, customers
 from bookmyshow.adapters.memory.payments import CARD_SUCCEEDS
 from bookmyshow.domain.booking import BookingStatus
-from bookmyshow.domain.errors import DomainError
+from bookmyshow.domain.errors import BookMyShowError
 from bookmyshow.domain.holds import HoldPolicy, SeatsUnavailable
 from bookmyshow.domain.seating import NotEnoughSeats, SeatsNotTogether
 from bookmyshow.domain.users import Principal
@@ -103,7 +103,7 @@ async def _measure(
                 recorder.add("booking", time.perf_counter() - started)
             else:
                 recorder.count(f"booking {paid.status.value}")
-        except DomainError as exc:
+        except BookMyShowError as exc:
             recorder.error(exc)
         finally:
             users.put_nowait(actor)
