@@ -727,10 +727,10 @@ async def _on_elasticsearch(
                 f"ElasticsearchMovieSearch.rebuild (bulk of 500): {len(documents):,} documents "
                 f"in {indexed:.1f} s, {_rate(len(documents), indexed)}; server {url}"
                 + ("" if options.services.elasticsearch else " (noida-db 0.2.3 emulator)"),
-                # The pool is what from_settings wires; at 16 in flight it is not first-come
-                # first-served, which the maximum latency shows.
-                "client: AsyncElasticsearch as bookmyshow's connect() makes it (10 connections "
-                "per node)",
+                # The pool is what from_settings wires; when it is smaller than the requests in
+                # flight it is not first-come first-served, which the maximum latency shows.
+                "client: AsyncElasticsearch as bookmyshow's connect() makes it "
+                f"({_pool_size(engine)} connections per node)",
             ]
             mix = Mix(movies)
             await mix.prepare(engine.search)
@@ -779,6 +779,12 @@ async def run_backend(options: Options, backend: str) -> list[Figure]:
     if backend == "memory":
         return await _memory(options, movies, size)
     return await _on_elasticsearch(options, movies, size)
+
+
+def _pool_size(engine: ElasticsearchMovieSearch) -> int:
+    """Connections per node of the engine's client, as it was configured."""
+    nodes = engine.client.transport.node_pool.all()
+    return int(nodes[0].config.connections_per_node) if nodes else 0
 
 
 async def run(options: Options) -> list[Figure]:
