@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import os
 import shlex
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -126,6 +127,10 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
+def _stop(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks as the command line asks; the exit status."""
     args = _parser().parse_args(argv)
@@ -172,4 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # A run stopped with SIGTERM unwinds like Ctrl-C, so the Redis Cluster it started, its
+    # databases and its keys are removed rather than left running.
+    signal.signal(signal.SIGTERM, _stop)
     sys.exit(main())

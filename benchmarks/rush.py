@@ -40,8 +40,9 @@ __all__ = ["RushSize", "pick_run", "run", "run_backend"]
 
 _SEATS = 400
 """Sellable seats of the rush screen (:data:`~benchmarks.workload.RUSH_ROWS`)."""
-_RETRY_WAVES = 8
-"""Waves after the plan's, for the buyers still refused, while each sells something more."""
+_RETRY_WAVES = 1
+"""Waves after the plan's for the buyers still refused (each costs as much as a wave of the
+plan: with 2,000 buyers for 400 seats, most of a wave is refusals)."""
 _CHOICES = 4
 """How many of the best runs a buyer choosing seats on the map picks among."""
 _REFUSALS = (NotEnoughSeats, SeatsNotTogether, SeatsUnavailable, OrphanSeatLeft)
