@@ -3039,7 +3039,11 @@ MEMORY_TARGETS: list[Target] = [
     Target(
         "memory.repositories.MemoryBookingRepository.of_show",
         lambda: _repo(
-            MemoryBookingRepository, "of_show", show_id="show-1", statuses=[BookingStatus.CONFIRMED]
+            MemoryBookingRepository,
+            "of_show",
+            show_id="show-1",
+            statuses=[BookingStatus.CONFIRMED],
+            hold_id="hold-1",
         ),
     ),
     Target(
