@@ -35,7 +35,15 @@ from bookmyshow.bootstrap import Ticketing, bootstrap, hybrid_ports, in_memory_p
 from bookmyshow.domain.booking import BookingStatus
 from bookmyshow.services.context import Policies
 
-__all__ = ["Bench", "SeatClaims", "missing_reason", "opened"]
+__all__ = [
+    "Bench",
+    "SeatClaims",
+    "drop_mariadb",
+    "drop_namespace",
+    "fresh_mariadb",
+    "missing_reason",
+    "opened",
+]
 
 _POOL = 40
 """Connections per SQL engine: enough for the highest concurrency the scenarios drive."""
@@ -120,7 +128,7 @@ def missing_reason(name: str, services: ServiceUrls) -> str | None:
     return None
 
 
-async def _fresh_mariadb(base: str) -> tuple[str, str]:
+async def fresh_mariadb(base: str) -> tuple[str, str]:
     """Create an empty database on the server; its name and URL."""
     name = f"bms_bench_{uuid.uuid4().hex[:10]}"
     admin = create_database(f"{base}/mysql", pool_size=1)
@@ -132,7 +140,8 @@ async def _fresh_mariadb(base: str) -> tuple[str, str]:
     return name, f"{base}/{name}"
 
 
-async def _drop_mariadb(base: str, name: str) -> None:
+async def drop_mariadb(base: str, name: str) -> None:
+    """Drop the database ``name`` on the server at ``base`` (if it is there)."""
     admin = create_database(f"{base}/mysql", pool_size=1)
     try:
         async with admin.writer.begin() as connection:
@@ -141,7 +150,8 @@ async def _drop_mariadb(base: str, name: str) -> None:
         await admin.dispose()
 
 
-async def _drop_namespace(client: RedisClient, namespace: str) -> None:
+async def drop_namespace(client: RedisClient, namespace: str) -> None:
+    """Delete every key under ``namespace:`` (on a cluster too)."""
     keys = [key async for key in client.scan_iter(match=f"{namespace}:*", count=1000)]
     for key in keys:  # one by one: a cluster refuses multi-key DEL across slots
         await client.delete(key)
@@ -203,7 +213,7 @@ async def opened(
         if name == "sqlite":
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         else:
-            created, url = await _fresh_mariadb(services.mariadb)
+            created, url = await fresh_mariadb(services.mariadb)
         database = create_database(url, pool_size=_POOL)
         client: RedisClient | None = None
         namespace = f"bench{uuid.uuid4().hex[:8]}"
@@ -233,8 +243,8 @@ async def opened(
                     await ports.seat_updates.aclose()  # type: ignore[attr-defined]
         finally:
             if client is not None:
-                await _drop_namespace(client, namespace)
+                await drop_namespace(client, namespace)
                 await client.aclose()
             await database.dispose()
             if created is not None:
-                await _drop_mariadb(services.mariadb, created)
+                await drop_mariadb(services.mariadb, created)

@@ -36,7 +36,7 @@ from typing import IO, Any, Final
 import aiohttp
 from attrs import frozen
 
-from benchmarks.backends import _drop_mariadb, _drop_namespace, _fresh_mariadb, missing_reason
+from benchmarks.backends import drop_mariadb, drop_namespace, fresh_mariadb, missing_reason
 from benchmarks.http_load import MIX
 from benchmarks.measure import Figure, Recorder
 from benchmarks.options import Options, ServiceUrls
@@ -143,7 +143,7 @@ async def _storage(backend: str, services: ServiceUrls) -> AsyncIterator[dict[st
     if backend == "memory":
         yield {}
         return
-    name, database_url = await _fresh_mariadb(services.mariadb)
+    name, database_url = await fresh_mariadb(services.mariadb)
     namespace = f"benchhttp{uuid.uuid4().hex[:8]}"
     try:
         yield {
@@ -155,11 +155,11 @@ async def _storage(backend: str, services: ServiceUrls) -> AsyncIterator[dict[st
         try:
             client = connect(services.redis)
             try:
-                await _drop_namespace(client, namespace)
+                await drop_namespace(client, namespace)
             finally:
                 await client.aclose()
         finally:
-            await _drop_mariadb(services.mariadb, name)
+            await drop_mariadb(services.mariadb, name)
 
 
 def _free_port() -> int:

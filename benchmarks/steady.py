@@ -45,16 +45,11 @@ class SteadySize:
     def __init__(self, options: Options, backend: str) -> None:
         fast = backend == "memory"
         self.levels = (1, 4) if options.quick else (1, 8, 32, 128)
+        # At most this many bookings per level, and none started after level_seconds.
         self.per_level = options.size(6_000 if fast else 1_500, 40)
-        """At most this many bookings per level..."""
         self.level_seconds = float(options.size(15, 5))
-        """...and none started after this many seconds."""
         self.open_seconds = options.size(10, 1)
         self.users = max(self.levels) * 2
-
-    def bookings_at_most(self, best_rate: float) -> int:
-        """Bookings the whole backend run may make (closed levels + the open phase)."""
-        return self.per_level * len(self.levels) + math.ceil(best_rate * self.open_seconds)
 
 
 async def _measure(
