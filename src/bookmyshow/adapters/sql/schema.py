@@ -339,6 +339,8 @@ bookings = Table(
     UniqueConstraint("user_id", "idempotency_key"),
     Index(None, "user_id", "created_at"),
     Index(None, "show_id", "created_at"),
+    # Checkout's "open bookings of this hold" (migration 0003).
+    Index(None, "show_id", "hold_id"),
     Index(None, "status", "payment_due_at"),
     **_TABLE_ARGS,
 )
