@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache
 from typing import Any, Final, TypeVar
 
 import cattrs
@@ -64,8 +63,6 @@ Row = Mapping[Any, Any]
 
 _T = TypeVar("_T")
 _SECOND: Final = timedelta(seconds=1)
-_LAYOUTS_KEPT: Final = 256
-"""Parsed seat layouts kept by :func:`screen_from` (a theater chain has few distinct ones)."""
 
 
 def check_fits(table: Table, values: Mapping[str, Any]) -> None:
@@ -211,19 +208,9 @@ def screen_values(screen: Screen) -> dict[str, Any]:
     }
 
 
-@lru_cache(maxsize=_LAYOUTS_KEPT)
-def _layout(specs: tuple[tuple[str, str, str], ...]) -> SeatLayout:
-    # A layout is a value built from its row specs alone, and building one costs about 2 ms
-    # for 400 seats (every seat is validated); every hold, quote and seat map reads a screen.
-    return SeatLayout.from_rows(specs)
-
-
 def screen_from(row: Row) -> Screen:
-    """The screen stored in ``row``.
-
-    Equal stored layouts give the same (immutable) :class:`SeatLayout` object: the most recent
-    ``_LAYOUTS_KEPT`` are kept, as layouts are few and read on every hold.
-    """
+    """The screen stored in ``row`` (equal stored layouts give the same :class:`SeatLayout`,
+    see :meth:`SeatLayout.from_rows`)."""
     try:
         specs = tuple(
             (str(label), str(category), str(cells)) for label, category, cells in row["layout"]
@@ -234,7 +221,7 @@ def screen_from(row: Row) -> Screen:
         screen_id=row["screen_id"],
         theater_id=row["theater_id"],
         name=row["name"],
-        layout=_layout(specs),
+        layout=SeatLayout.from_rows(specs),
         formats=frozenset(row["formats"]),
     )
 
