@@ -28,7 +28,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from bookmyshow.domain.booking import (
     LIVE_STATUSES,
@@ -60,7 +60,6 @@ from bookmyshow.services._settlement import (
     cancel_in_unit,
     charge_key,
     load_booking,
-    load_show,
     redemption_id,
     release_coupon,
     send_refunds,
@@ -116,7 +115,11 @@ class Bookings:
         self._ports = ports
         self._policies = policies
         self._inventory = SeatInventory(ports.holds, ports.sales, claim_lease=policies.claim_lease)
-        self._browsing = Browsing(ports, policies) if browsing is None else browsing
+        # A Browsing of its own reads the store: a catalog cache of its own would follow no
+        # events, so its tickets could name a show as it was an hour ago.
+        self._browsing = (
+            Browsing(evolve(ports, cache=None), policies) if browsing is None else browsing
+        )
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -428,11 +431,12 @@ class Bookings:
         code = normalize_booking_code(booking_code)
         now = self._ports.clock.now()
 
-        async def find(uow: UnitOfWork) -> Booking:
-            return await uow.bookings.by_code(code)
+        async def find(uow: UnitOfWork) -> tuple[Booking, Show]:
+            booking = await uow.bookings.by_code(code)
+            return booking, await uow.shows.get(booking.show_id)
 
-        found = await read_unit(self._ports, find)
-        show = await self._authorize(actor, Action.CHECK_IN, found)
+        found, show = await read_unit(self._ports, find)
+        self._require(actor, Action.CHECK_IN, found, show)
         if show.is_cancelled or show.has_ended(now):
             raise CheckInClosed(booking_id=found.booking_id, show_id=show.show_id)
 
@@ -458,11 +462,6 @@ class Bookings:
         booking, show = await read_unit(self._ports, read)
         self._require(actor, action, booking, show)
         return booking, show
-
-    async def _authorize(self, actor: Principal, action: Action, booking: Booking) -> Show:
-        show = await load_show(self._ports, booking.show_id)
-        self._require(actor, action, booking, show)
-        return show
 
     @staticmethod
     def _require(actor: Principal, action: Action, booking: Booking, show: Show) -> None:

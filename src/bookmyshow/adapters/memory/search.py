@@ -39,6 +39,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache, partial
+from itertools import islice
 from typing import Any, Final, TypeVar
 
 from attrs import evolve, frozen
@@ -910,7 +911,7 @@ class _Index:
         order = self._suggest_order()
         entries = self._entries
         ranked: list[_SuggestKey] = []
-        for key in order[:budget]:
+        for key in islice(order, budget):
             movie_id = key[2]
             if (pool is None or movie_id in pool) and fits(entries[movie_id].fields["title"][0]):
                 ranked.append(key)

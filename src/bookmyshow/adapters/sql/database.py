@@ -99,7 +99,7 @@ def _in_transaction(dbapi_connection: Any) -> bool:
     """Whether the server's last reply on this (pool-adapted) MySQL connection said a
     transaction is open: every reply carries that flag, and asyncmy and aiomysql keep it.
     ``True`` when the driver does not say, so that such a connection is rolled back."""
-    driver = getattr(dbapi_connection, "_connection", None)
+    driver = getattr(dbapi_connection, "driver_connection", None)
     status = getattr(driver, "get_transaction_status", None)
     return True if status is None else bool(status())
 

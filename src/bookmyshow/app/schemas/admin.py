@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 _MINUTE: Final = timedelta(minutes=1)
-"""Prices on the wire are paise: the admin API schedules shows in rupees only."""
 
 
 def _minutes(value: int) -> timedelta:
