@@ -48,6 +48,10 @@ SCENARIOS: dict[str, Scenario] = {
 are compared with a ceiling measured on the same machine minutes before."""
 
 
+_ON_CLUSTER = frozenset({"steady", "rush"})
+"""The scenarios that run on the ``cluster`` backend."""
+
+
 def _names(value: str, known: tuple[str, ...]) -> tuple[str, ...]:
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     unknown = [n for n in names if n not in known]
@@ -88,9 +92,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 @contextmanager
-def _cluster_if_needed(options: Options, skipped: dict[str, str]) -> Iterator[Options]:
-    """Start a Redis Cluster for the run when the cluster backend is asked for without one."""
-    if "cluster" not in options.backends or options.services.cluster is not None:
+def _cluster_if_needed(
+    options: Options, scenarios: tuple[str, ...], skipped: dict[str, str]
+) -> Iterator[Options]:
+    """Start a Redis Cluster for the run when the cluster backend is asked for without one, by
+    a scenario that runs on it (the booking scenarios)."""
+    wanted = "cluster" in options.backends and bool(_ON_CLUSTER & set(scenarios))
+    if not wanted or options.services.cluster is not None:
         yield options
         return
     with ExitStack() as stack:
@@ -150,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
     )
     with (
-        _cluster_if_needed(options, run.skipped) as ready,
+        _cluster_if_needed(options, args.scenarios, run.skipped) as ready,
         asyncio.Runner(loop_factory=_loop_factory()) as loop,
     ):
         run.machine = loop.run(describe(ready))

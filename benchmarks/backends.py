@@ -77,8 +77,8 @@ class Bench:
     redis: RedisClient | None = None
     sql_calls: Counter[str] = field(factory=Counter)
     """SQL statements sent (``statements``), transactions ended (``commits``, ``rollbacks``)
-    and Redis commands sent (``redis_commands``; a pipeline counts once) since the bench
-    opened, counted in this process."""
+    and Redis commands sent (``redis_commands``, through ``execute_command``: the catalog
+    cache's pipelines are not counted) since the bench opened, counted in this process."""
 
     async def round_trips(self) -> Counter[str]:
         """Statements, transaction ends and Redis commands so far: what a booking costs in

@@ -9,10 +9,10 @@ library uses.  Nothing in SQL guards a seat: confirming a paid booking inserts i
 
 A buyer of :func:`~benchmarks.workload.rush_plan` reads the seed design's availability view (an
 ``MGET`` of every seat lock of the show and the sold set, then an ``MGET`` of the lock records
-those locks name, for their expiry) and picks its seats from it: a best-available buyer the
-most central free run of adjacent seats (the seed design has no server-side best-available),
-a buyer choosing on the map one of the few most central runs, as in the library's rush
-(:func:`benchmarks.rush.pick_run`).  It locks them, then pays and confirms, or abandons.
+those locks name, for their expiry) and picks its seats from it: every buyer, best-available
+or not, the most central free run of adjacent seats (the seed design has no server-side
+best-available, and buyers reading one view pick alike — which is how it oversells).  It locks
+them, then pays and confirms, or abandons.
 Buyers who find no run free come back in the next wave; those still without seats after the
 last wave are ``unmet_buyers``.
 
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 import uuid
 from datetime import timedelta
@@ -49,7 +48,6 @@ from benchmarks.ceiling import (
 )
 from benchmarks.measure import Figure, Recorder, closed_loop
 from benchmarks.options import Options
-from benchmarks.rush import pick_run
 from benchmarks.workload import HOLD_TTL, RUSH_ROWS, Buyer, centre_seats, rush_plan, seat_labels
 
 __all__ = ["run", "run_baseline"]
@@ -166,18 +164,6 @@ class _SeedLocks:
             pipe.sadd(self._sold, *seats)
             pipe.delete(*(self.seat_key(seat) for seat in seats), self.record_key(user))
             await pipe.execute()
-
-
-def _choose(
-    buyer: Buyer, runs: dict[int, list[tuple[str, ...]]], labels: list[str], taken: set[str]
-) -> tuple[str, ...] | None:
-    """The seats ``buyer`` locks: the most central free run for a best-available buyer; for
-    one choosing on the map, the library rush's own pick (one of the few most central runs)."""
-    if buyer.best_available:
-        return next((run for run in runs[buyer.count] if taken.isdisjoint(run)), None)
-    free = [label for label in labels if label not in taken]
-    chosen = pick_run(free, buyer.count, random.Random(buyer.index))
-    return None if chosen is None else tuple(chosen)
 
 
 def _text(value: bytes | str) -> str:

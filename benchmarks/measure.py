@@ -98,11 +98,6 @@ class Figure:
     """The first few unexpected errors, as text."""
     notes: list[str] = field(factory=list)
 
-    @property
-    def failed(self) -> bool:
-        """Whether this figure shows a defect: an oversold seat or an unexpected error."""
-        return self.counters.get("oversold", 0) > 0 or self.counters.get("errors", 0) > 0
-
 
 @define(kw_only=True)
 class Run:
@@ -215,7 +210,15 @@ async def closed_loop(
                 progress.update()
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(min(concurrency, max(count, 1)))))
+    workers = [asyncio.create_task(worker()) for _ in range(min(concurrency, max(count, 1)))]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        # Stop the others before the caller tears down what they are using.
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
     return time.perf_counter() - started
 
 

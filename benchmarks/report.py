@@ -29,7 +29,7 @@ from matplotlib.figure import Figure as Chart
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from benchmarks.measure import Figure, Latency, Run
-from benchmarks.options import BACKENDS
+from benchmarks.options import BOOKING_BACKENDS
 
 __all__ = [
     "MET",
@@ -50,7 +50,7 @@ NOT_MEASURED: Final = "not measured"
 
 _SQL_BACKED: Final = ("mariadb", "hybrid", "cluster")
 """Backends whose sales are in MariaDB: the ones the bare-driver ceiling is a ceiling for."""
-_BACKEND_ORDER: Final = (*BACKENDS, "baseline", "bare-drivers", "elasticsearch")
+_BACKEND_ORDER: Final = (*BOOKING_BACKENDS, "baseline", "bare-drivers", "elasticsearch")
 _SCENARIO_ORDER: Final = ("rush", "steady", "ceiling", "search", "http")
 _MAIN_LATENCY: Final = {
     "rush": "hold",
@@ -437,7 +437,7 @@ def _worst_p99(figures: Iterable[Figure], operation: str) -> tuple[Figure, Laten
 
 def _rush_targets(run: Run) -> list[TargetRow]:
     goal = "p99 < 20 ms, 0 oversold"
-    library = [f for f in _of(run, "rush") if f.backend in BACKENDS]
+    library = [f for f in _of(run, "rush") if f.backend in BOOKING_BACKENDS]
     if not library:
         return [
             TargetRow(
@@ -755,7 +755,7 @@ def _best_against_best(run: Run, backends: Sequence[str]) -> list[tuple[str, ...
 def _baseline_section(run: Run) -> list[str]:
     lines = ["## Rush: the library vs the seed design's baseline", ""]
     baselines = _ordered(_of(run, "rush", "baseline"))
-    library = _ordered(f for f in _of(run, "rush") if f.backend in BACKENDS)
+    library = _ordered(f for f in _of(run, "rush") if f.backend in BOOKING_BACKENDS)
     if not baselines or not library:
         missing = "baseline rush" if not baselines else "rush on a library backend"
         return [*lines, f"Not measured: this run has no {missing}.", ""]
@@ -1095,7 +1095,7 @@ def _representative(figures: Sequence[Figure]) -> Figure | None:
 def _rush_chart(run: Run) -> Chart | None:
     """The rush on each library backend and on the baseline: confirmed and holds per second,
     and oversold seats."""
-    figures = [f for f in _of(run, "rush") if f.backend in (*BACKENDS, "baseline")]
+    figures = [f for f in _of(run, "rush") if f.backend in (*BOOKING_BACKENDS, "baseline")]
     if not figures:
         return None
     # The baseline is the reference: it goes first, the library backends after it.

@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 
 from benchmarks.backends import Bench, opened
+from benchmarks.baseline import run_baseline
 from benchmarks.measure import Figure, Recorder, closed_loop, open_loop
 from benchmarks.options import BOOKING_BACKENDS, Options
 from benchmarks.services import PartialRun, ServiceMissing
@@ -261,8 +262,6 @@ async def run(options: Options) -> list[Figure]:
 
     A backend whose servers are missing is skipped: its reason is raised as
     :class:`ServiceMissing` after the others ran (the runner records it)."""
-    from benchmarks.baseline import run_baseline  # noqa: PLC0415 - the baseline needs Redis
-
     size = RushSize(options)
     figures: list[Figure] = []
     missing: list[str] = []

@@ -155,6 +155,13 @@ def redis_cluster() -> Iterator[str]:
                     if time.monotonic() > deadline:
                         raise ServiceMissing(f"cluster node {port} never reached state ok")
                     time.sleep(0.1)
+        except BaseException as exc:
+            for process in processes:
+                _stop(process)
+            if isinstance(exc, subprocess.CalledProcessError | subprocess.TimeoutExpired):
+                raise ServiceMissing(f"the Redis Cluster did not come up: {exc}") from exc
+            raise
+        try:
             yield f"redis+cluster://{_HOST}:{ports[0]}"
         finally:
             for process in processes:

@@ -40,6 +40,8 @@ def test_quick_run_passes_with_no_oversold_seat_and_no_error(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr[-4000:]
     results = json.loads((out / "results.json").read_text())
+    if results["skipped"] and os.environ.get("BOOKMYSHOW_REQUIRE_SERVICES") != "1":
+        pytest.skip(f"servers missing: {results['skipped']}")
     figures: list[dict[str, Any]] = results["figures"]
     scenarios = {f["scenario"] for f in figures}
     assert {"ceiling", "steady", "rush", "search", "http"} <= scenarios, results.get("skipped")
